@@ -1,0 +1,126 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+
+	"github.com/svcflow/svcflow"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds one parsed template per report kind, parsed once at start-up.
+var pages = parsePages("stream", "mvp", "coverage")
+
+func parsePages(names ...string) map[string]*template.Template {
+	base := template.Must(template.New("report").Funcs(template.FuncMap{
+		"practiceName": practiceName,
+	}).ParseFS(templateFS, "templates/*.html"))
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		t := template.Must(base.Clone())
+		template.Must(t.Parse(`{{define "body"}}{{template "` + n + `" .}}{{end}}`))
+		out[n] = t
+	}
+	return out
+}
+
+func render(w io.Writer, page string, data any) error {
+	var buf bytes.Buffer // render fully first: no half-written page on error
+	if err := pages[page].ExecuteTemplate(&buf, "page", data); err != nil {
+		return fmt.Errorf("render %s report: %w", page, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type stepView struct {
+	Step   *svcflow.Step
+	Fields []Field
+}
+
+// StreamHTML writes the stream and step templates (003 Tables 4.1 and 4.2)
+// as a standalone HTML page, with the stream's map drawn inline.
+func StreamHTML(w io.Writer, s *svcflow.ValueStream) error {
+	var svg bytes.Buffer
+	if err := Map(&svg, s, MapOptions{}); err != nil {
+		return fmt.Errorf("draw map of %s: %w", s.ID, err)
+	}
+	steps := make([]stepView, len(s.Steps))
+	for i := range s.Steps {
+		steps[i] = stepView{Step: &s.Steps[i], Fields: StepFields(&s.Steps[i])}
+	}
+	return render(w, "stream", struct {
+		Title        string
+		Stream       *svcflow.ValueStream
+		StreamFields []Field
+		Map          template.HTML
+		Steps        []stepView
+	}{
+		Title:        s.Name + " — value stream",
+		Stream:       s,
+		StreamFields: StreamFields(s),
+		Map:          template.HTML(svg.String()), // produced by Map, which escapes all text
+		Steps:        steps,
+	})
+}
+
+type mvpGroup struct {
+	Name string
+	Rows []MVPRow
+}
+
+// MVPHTML writes minimum viable practice rows as an HTML page, one table per
+// practice (003 Table 4.4).
+func MVPHTML(w io.Writer, rows []MVPRow) error {
+	var groups []mvpGroup
+	for _, r := range rows {
+		if len(groups) == 0 || groups[len(groups)-1].Name != practiceName(r.Practice) {
+			groups = append(groups, mvpGroup{Name: practiceName(r.Practice)})
+		}
+		g := &groups[len(groups)-1]
+		g.Rows = append(g.Rows, r)
+	}
+	title := "Minimum viable practice contributions"
+	if len(groups) == 1 {
+		title += ": " + groups[0].Name
+	}
+	return render(w, "mvp", struct {
+		Title  string
+		Groups []mvpGroup
+	}{title, groups})
+}
+
+// CoverageHTML writes the practice × activity matrix as an HTML page.
+func CoverageHTML(w io.Writer, rows []CoverageRow) error {
+	type row struct {
+		Name  string
+		Cells []string
+	}
+	acts := svcflow.Activities()
+	view := make([]row, len(rows))
+	for i, r := range rows {
+		cells := make([]string, 0, len(acts)+1)
+		for _, a := range acts {
+			cells = append(cells, countCell(r.Counts[a.ID]))
+		}
+		view[i] = row{r.Name, append(cells, strconv.Itoa(r.Total))}
+	}
+	return render(w, "coverage", struct {
+		Title      string
+		Activities []svcflow.ActivityInfo
+		Rows       []row
+	}{"Practice × value chain activity coverage", acts, view})
+}
+
+func countCell(n int) string {
+	if n == 0 {
+		return "·"
+	}
+	return strconv.Itoa(n)
+}
