@@ -24,7 +24,7 @@ func restoration() *svcflow.ValueStream {
 			{ID: "investigate", Number: 2, Name: "Investigate", Activity: svcflow.DeliverSupport, TargetLeadTime: svcflow.MustParseDuration("1h"),
 				RACI: svcflow.RACI{Accountable: "lead"}, Outcomes: []string{"fixed", "not_fixed"},
 				Practices: []svcflow.PracticeContribution{{Practice: "incident-management", Contribution: "Restores service."}},
-				Next: []svcflow.Transition{{When: "fixed", To: "value", Probability: 0.7}, {When: "not_fixed", To: "obtain-fix", Probability: 0.3}}},
+				Next:      []svcflow.Transition{{When: "fixed", To: "value", Probability: 0.7}, {When: "not_fixed", To: "obtain-fix", Probability: 0.3}}},
 			{ID: "obtain-fix", Number: 3, Name: "Obtain a fix", Activity: svcflow.ObtainBuild, TargetLeadTime: svcflow.MustParseDuration("4h"),
 				RACI: svcflow.RACI{Accountable: "lead"}, Outcomes: []string{"ok", "failed"}, Resolves: true,
 				Next: []svcflow.Transition{{When: "ok", To: "value", Probability: 0.9}, {When: svcflow.Otherwise, To: "investigate", Probability: 0.1}}},

@@ -11,8 +11,9 @@ type Swatch struct {
 	Stroke string
 }
 
-// Colours shared by every drawing. Fills are light enough for black text
-// (contrast ratio above 7:1); lines and muted text stay readable on white.
+// Colours shared by every drawing. Activity fills are light enough for Ink
+// text (contrast above 6:1, where WCAG AA asks 4.5:1), and Muted and Alert
+// text stay readable on Paper and LaneFill.
 const (
 	Ink      = "#1a1a1a" // text and lines
 	Muted    = "#4d4d4d" // secondary text

@@ -60,6 +60,9 @@ func (s *Writer) Open(name string, attrs ...Attr) {
 		if name == "text" && s.plain == 0 {
 			s.plain = len(s.open)
 		}
+		if s.plain == 0 {
+			s.buf.WriteByte('\n')
+		}
 	}
 }
 
@@ -153,8 +156,8 @@ func (s *Writer) indent() {
 	}
 }
 
-// check refuses names a strict Content-Security-Policy blocks and names that
-// would not be well-formed XML.
+// check refuses names a strict Content-Security-Policy blocks, and names and
+// repeated attributes that would not be well-formed XML.
 func check(name string, attrs []Attr) error {
 	switch strings.ToLower(name) {
 	case "style", "script", "foreignobject":
@@ -163,7 +166,12 @@ func check(name string, attrs []Attr) error {
 	if !isName(name) {
 		return fmt.Errorf("draw: bad element name %q", name)
 	}
-	for _, a := range attrs {
+	for i, a := range attrs {
+		for _, b := range attrs[:i] {
+			if a.Name == b.Name {
+				return fmt.Errorf("draw: attribute %s of %s given twice", a.Name, name)
+			}
+		}
 		n := strings.ToLower(a.Name)
 		if n == "style" || strings.HasPrefix(n, "on") {
 			return fmt.Errorf("draw: attribute %s of %s is not allowed under a strict content security policy", a.Name, name)

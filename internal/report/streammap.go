@@ -20,16 +20,17 @@ type MapOptions struct {
 // Sizes of the stream map, in pixels. Every font is at least 11 px so the
 // map stays legible when a page scales it down to fit.
 const (
-	stepWidth   = 216
-	boxPad      = 8
-	nameSize    = 13
-	metaSize    = 11
-	labelSize   = 11
-	titleSize   = 18
-	lineSpacing = 1.3 // line height as a multiple of the font size
-	blockGap    = 3   // extra space between the blocks of text in a step
-	margin      = 40
-	fontFamily  = "Helvetica, Arial, sans-serif"
+	stepWidth     = 216
+	boxPad        = 8
+	nameSize      = 13
+	metaSize      = 11
+	labelSize     = 11
+	titleSize     = 18
+	lineSpacing   = 1.3 // line height as a multiple of the font size
+	blockGap      = 3   // extra space between the blocks of text in a step
+	margin        = 40  // left and right, where lines turn to the next row
+	minTitleWidth = 360
+	fontFamily    = "Helvetica, Arial, sans-serif"
 
 	// Bold text is measured this much wider than the fixed-width estimate,
 	// because bold faces are.
@@ -90,10 +91,9 @@ func (e *mapEdge) title() string {
 
 type streamMap struct {
 	s       *svcflow.ValueStream
-	opt     MapOptions
 	id      string // prefix of the ids in the document
 	blocks  map[string][]textBlock
-	entries map[string][]string // step id → entry annotation lines
+	entries map[string][]string // step id → "start", "entry: NAME"
 	edges   []*mapEdge
 	hasEnd  map[string]bool // "value", "cancel"
 	title   []textBlock
@@ -111,7 +111,6 @@ const (
 func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 	m := &streamMap{
 		s:       s,
-		opt:     opt,
 		id:      "map-" + s.ID,
 		blocks:  map[string][]textBlock{},
 		entries: map[string][]string{},
@@ -126,7 +125,7 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 	m.collectEntries()
 
 	g := m.graph()
-	lopt := draw.Options{MaxWidth: opt.MaxWidth, Lanes: opt.Lanes}
+	lopt := draw.Options{MaxWidth: opt.MaxWidth, Lanes: opt.Lanes, Margin: margin}
 	// The title wraps to the width of the drawing, and its height decides
 	// where the drawing starts: measure the width first, then lay out again
 	// below the title.
@@ -134,8 +133,19 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A map of a step or two is narrow; its title still gets a readable
+	// width, and the map widens to hold it.
+	m.title = m.titleBlocks(max(first.Width-2*margin, minTitleWidth))
 	m.width = first.Width
-	m.title = m.titleBlocks(m.width - 2*margin)
+	for _, b := range m.title {
+		for _, line := range b.lines {
+			w := draw.TextWidth(line, b.size)
+			if b.bold {
+				w *= boldFactor
+			}
+			m.width = max(m.width, w+2*margin)
+		}
+	}
 	top := 16.0
 	for _, b := range m.title {
 		top += b.height()
@@ -392,7 +402,7 @@ func (m *streamMap) write(out io.Writer) error {
 			fill = draw.LaneFill
 		}
 		w.Open("g", draw.A("class", "lane"), draw.A("data-lane", ln.Key))
-		w.Empty("rect", draw.N("x", ln.Band.X), draw.N("y", ln.Band.Y), draw.N("width", ln.Band.W), draw.N("height", ln.Band.H),
+		w.Empty("rect", draw.N("x", ln.Band.X), draw.N("y", ln.Band.Y), draw.N("width", m.width), draw.N("height", ln.Band.H),
 			draw.A("fill", fill), draw.A("stroke", draw.Rule), draw.A("stroke-width", "1"))
 		w.Text("text", ln.Key, draw.N("x", ln.Header.X), draw.N("y", ln.Header.Y+ln.Header.H-7),
 			draw.N("font-size", 12), draw.A("font-weight", "bold"), draw.A("fill", draw.Muted))
@@ -431,6 +441,9 @@ func (m *streamMap) laneOrder() []string {
 
 func (m *streamMap) description() string {
 	d := fmt.Sprintf("Value stream map with %d steps", len(m.s.Steps))
+	if len(m.s.Steps) == 1 {
+		d = "Value stream map with 1 step"
+	}
 	if m.s.Demand != "" {
 		d += ". Demand: " + m.s.Demand
 	}
@@ -451,8 +464,9 @@ func (m *streamMap) writeDefs(w *draw.Writer) {
 	w.End()
 }
 
-// writeBlock writes the lines of b as one text element whose first baseline
-// sits one font size below top.
+// writeBlock writes the lines of b as one text element whose first line box
+// starts at top. Each baseline sits half the leading plus an ascent (0.8 em,
+// as in common sans-serif faces) below the top of its line box.
 func writeBlock(w *draw.Writer, b textBlock, x, top float64, anchor, fill string) {
 	attrs := []draw.Attr{draw.A("class", b.class), draw.N("x", x), draw.N("font-size", b.size), draw.A("fill", fill)}
 	if anchor != "start" {
@@ -463,7 +477,7 @@ func writeBlock(w *draw.Writer, b textBlock, x, top float64, anchor, fill string
 	}
 	w.Open("text", attrs...)
 	for i, line := range b.lines {
-		w.Text("tspan", line, draw.N("x", x), draw.N("y", top+b.size+float64(i)*b.size*lineSpacing-b.size*(lineSpacing-1)/2))
+		w.Text("tspan", line, draw.N("x", x), draw.N("y", top+float64(i)*b.size*lineSpacing+b.size*((lineSpacing-1)/2+0.8)))
 	}
 	w.End()
 }
