@@ -305,3 +305,20 @@ func (st *Step) Successors() []string {
 	}
 	return out
 }
+
+// StreamSummary is the short form of a stream that lists show.
+type StreamSummary struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Revision       int       `json:"revision"`
+	Owner          string    `json:"owner,omitempty"`
+	Steps          int       `json:"steps"`
+	TargetLeadTime Duration  `json:"target_lead_time,omitzero"`
+	AppliesTo      AppliesTo `json:"applies_to,omitzero"`
+	Default        bool      `json:"default,omitempty"`
+}
+
+// Summary returns the short form of s.
+func (s *ValueStream) Summary() StreamSummary {
+	return StreamSummary{s.ID, s.Name, s.Revision, s.Owner, len(s.Steps), s.TargetLeadTime, s.AppliesTo, s.Default}
+}

@@ -47,6 +47,8 @@ var errReported = errors.New("failed; see the messages above")
 
 func commands() []command {
 	return []command{
+		{"serve", "run the server", runServe},
+		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
 		{"version", "print the version", runVersion},
 	}

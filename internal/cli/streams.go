@@ -154,18 +154,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// streamSummary is a line of `streams list --format json`.
-type streamSummary struct {
-	ID             string            `json:"id"`
-	Name           string            `json:"name"`
-	Revision       int               `json:"revision"`
-	Owner          string            `json:"owner,omitempty"`
-	Steps          int               `json:"steps"`
-	TargetLeadTime svcflow.Duration  `json:"target_lead_time,omitzero"`
-	AppliesTo      svcflow.AppliesTo `json:"applies_to,omitzero"`
-	Default        bool              `json:"default,omitempty"`
-}
-
 func streamsList(e *env, args []string) error {
 	formats := []string{"text", "json"}
 	var f streamFlags
@@ -186,9 +174,9 @@ func streamsList(e *env, args []string) error {
 		return err
 	}
 	if f.format == "json" {
-		out := make([]streamSummary, len(streams))
+		out := make([]svcflow.StreamSummary, len(streams))
 		for i, s := range streams {
-			out[i] = streamSummary{s.ID, s.Name, s.Revision, s.Owner, len(s.Steps), s.TargetLeadTime, s.AppliesTo, s.Default}
+			out[i] = s.Summary()
 		}
 		return writeJSON(e.stdout, out)
 	}
@@ -225,7 +213,7 @@ func streamsShow(e *env, args []string) error {
 	case "markdown":
 		return report.StreamMarkdown(e.stdout, s)
 	case "html":
-		return report.StreamHTML(e.stdout, s)
+		return report.StreamHTML(e.stdout, s, report.HTMLOptions{})
 	}
 	return showText(e.stdout, s)
 }
@@ -280,7 +268,7 @@ func streamsRender(e *env, args []string) error {
 		return helpOK(err)
 	}
 	if format == "html" {
-		return report.StreamHTML(e.stdout, s)
+		return report.StreamHTML(e.stdout, s, report.HTMLOptions{})
 	}
 	return report.StreamMarkdown(e.stdout, s)
 }
@@ -294,7 +282,7 @@ func streamsMap(e *env, args []string) error {
 		return helpOK(err)
 	}
 	if format == "html" {
-		return report.StreamHTML(e.stdout, s)
+		return report.StreamHTML(e.stdout, s, report.HTMLOptions{})
 	}
 	return report.Map(e.stdout, s, report.MapOptions{Lanes: lanes})
 }
@@ -347,7 +335,7 @@ func streamsMVP(e *env, args []string) error {
 	case "markdown":
 		return report.MVPMarkdown(e.stdout, rows)
 	case "html":
-		return report.MVPHTML(e.stdout, rows)
+		return report.MVPHTML(e.stdout, rows, report.HTMLOptions{})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRACTICE\tSTREAM\tSTEP\tCONTRIBUTION\tSOURCE")
@@ -383,7 +371,7 @@ func streamsCoverage(e *env, args []string) error {
 	case "markdown":
 		return report.CoverageMarkdown(e.stdout, rows)
 	case "html":
-		return report.CoverageHTML(e.stdout, rows)
+		return report.CoverageHTML(e.stdout, rows, report.HTMLOptions{})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "PRACTICE\t")

@@ -11,7 +11,7 @@ import (
 	"github.com/svcflow/svcflow"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/report.css
 var templateFS embed.FS
 
 // pages holds one parsed template per report kind, parsed once at start-up.
@@ -30,7 +30,30 @@ func parsePages(names ...string) map[string]*template.Template {
 	return out
 }
 
-func render(w io.Writer, page string, data any) error {
+// HTMLOptions adjusts the HTML pages.
+type HTMLOptions struct {
+	// StylesheetURL links the stylesheet instead of inlining it, for pages
+	// served under a Content-Security-Policy without 'unsafe-inline'.
+	StylesheetURL string
+}
+
+// Stylesheet returns the CSS the HTML reports use, for serving at
+// HTMLOptions.StylesheetURL.
+func Stylesheet() []byte {
+	b, err := templateFS.ReadFile("templates/report.css")
+	if err != nil {
+		panic("report: embedded stylesheet missing") // embedded at build time
+	}
+	return b
+}
+
+func render(w io.Writer, page, title string, opt HTMLOptions, body any) error {
+	data := struct {
+		Title         string
+		StylesheetURL string
+		CSS           template.CSS
+		Body          any
+	}{title, opt.StylesheetURL, template.CSS(Stylesheet()), body} // our own stylesheet, not user input
 	var buf bytes.Buffer // render fully first: no half-written page on error
 	if err := pages[page].ExecuteTemplate(&buf, "page", data); err != nil {
 		return fmt.Errorf("render %s report: %w", page, err)
@@ -46,7 +69,7 @@ type stepView struct {
 
 // StreamHTML writes the stream and step templates (003 Tables 4.1 and 4.2)
 // as a standalone HTML page, with the stream's map drawn inline.
-func StreamHTML(w io.Writer, s *svcflow.ValueStream) error {
+func StreamHTML(w io.Writer, s *svcflow.ValueStream, opt HTMLOptions) error {
 	var svg bytes.Buffer
 	if err := Map(&svg, s, MapOptions{}); err != nil {
 		return fmt.Errorf("draw map of %s: %w", s.ID, err)
@@ -55,14 +78,12 @@ func StreamHTML(w io.Writer, s *svcflow.ValueStream) error {
 	for i := range s.Steps {
 		steps[i] = stepView{Step: &s.Steps[i], Fields: StepFields(&s.Steps[i])}
 	}
-	return render(w, "stream", struct {
-		Title        string
+	return render(w, "stream", s.Name+" — value stream", opt, struct {
 		Stream       *svcflow.ValueStream
 		StreamFields []Field
 		Map          template.HTML
 		Steps        []stepView
 	}{
-		Title:        s.Name + " — value stream",
 		Stream:       s,
 		StreamFields: StreamFields(s),
 		Map:          template.HTML(svg.String()), // produced by Map, which escapes all text
@@ -77,7 +98,7 @@ type mvpGroup struct {
 
 // MVPHTML writes minimum viable practice rows as an HTML page, one table per
 // practice (003 Table 4.4).
-func MVPHTML(w io.Writer, rows []MVPRow) error {
+func MVPHTML(w io.Writer, rows []MVPRow, opt HTMLOptions) error {
 	var groups []mvpGroup
 	for _, r := range rows {
 		if len(groups) == 0 || groups[len(groups)-1].Name != practiceName(r.Practice) {
@@ -90,14 +111,14 @@ func MVPHTML(w io.Writer, rows []MVPRow) error {
 	if len(groups) == 1 {
 		title += ": " + groups[0].Name
 	}
-	return render(w, "mvp", struct {
+	return render(w, "mvp", title, opt, struct {
 		Title  string
 		Groups []mvpGroup
 	}{title, groups})
 }
 
 // CoverageHTML writes the practice × activity matrix as an HTML page.
-func CoverageHTML(w io.Writer, rows []CoverageRow) error {
+func CoverageHTML(w io.Writer, rows []CoverageRow, opt HTMLOptions) error {
 	type row struct {
 		Name  string
 		Cells []string
@@ -111,11 +132,12 @@ func CoverageHTML(w io.Writer, rows []CoverageRow) error {
 		}
 		view[i] = row{r.Name, append(cells, strconv.Itoa(r.Total))}
 	}
-	return render(w, "coverage", struct {
+	title := "Practice × value chain activity coverage"
+	return render(w, "coverage", title, opt, struct {
 		Title      string
 		Activities []svcflow.ActivityInfo
 		Rows       []row
-	}{"Practice × value chain activity coverage", acts, view})
+	}{title, acts, view})
 }
 
 func countCell(n int) string {

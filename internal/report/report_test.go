@@ -31,15 +31,15 @@ func TestReportGolden(t *testing.T) {
 		render func(*bytes.Buffer) error
 	}{
 		{"restore-live-service.md", func(b *bytes.Buffer) error { return StreamMarkdown(b, restore) }},
-		{"password-reset.html", func(b *bytes.Buffer) error { return StreamHTML(b, library.ByID(all, "password-reset")) }},
+		{"password-reset.html", func(b *bytes.Buffer) error { return StreamHTML(b, library.ByID(all, "password-reset"), HTMLOptions{}) }},
 		{"mvp-service-configuration-management.md", func(b *bytes.Buffer) error {
 			return MVPMarkdown(b, MVP(modelStreams(t), "service-configuration-management"))
 		}},
 		{"mvp-service-configuration-management.html", func(b *bytes.Buffer) error {
-			return MVPHTML(b, MVP(modelStreams(t), "service-configuration-management"))
+			return MVPHTML(b, MVP(modelStreams(t), "service-configuration-management"), HTMLOptions{})
 		}},
 		{"coverage.md", func(b *bytes.Buffer) error { return CoverageMarkdown(b, Coverage(all)) }},
-		{"coverage.html", func(b *bytes.Buffer) error { return CoverageHTML(b, Coverage(all)) }},
+		{"coverage.html", func(b *bytes.Buffer) error { return CoverageHTML(b, Coverage(all), HTMLOptions{}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,5 +134,19 @@ func TestMarkdownEscapesCells(t *testing.T) {
 	out := buf.String()
 	if !strings.Contains(out, `| Value stream | A \| B |`) || !strings.Contains(out, "line one<br>line two") {
 		t.Errorf("cells not escaped:\n%s", out)
+	}
+}
+
+// TestLinkedStylesheet: pages served under a strict Content-Security-Policy
+// link the stylesheet and carry no inline style.
+func TestLinkedStylesheet(t *testing.T) {
+	s := library.ByID(loadLibrary(t), "password-reset")
+	var buf bytes.Buffer
+	if err := StreamHTML(&buf, s, HTMLOptions{StylesheetURL: "/static/report.css"}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `<link rel="stylesheet" href="/static/report.css">`) || strings.Contains(out, "<style") || strings.Contains(out, "style=") {
+		t.Errorf("page does not link its stylesheet cleanly:\n%.600s", out)
 	}
 }

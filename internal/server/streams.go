@@ -1,0 +1,106 @@
+package server
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/report"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("starting\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) stream(id string) (*svcflow.ValueStream, error) {
+	for _, st := range s.streams {
+		if st.ID == id {
+			return st, nil
+		}
+	}
+	return nil, notFound("no value stream " + id)
+}
+
+func (s *Server) listStreams(w http.ResponseWriter, _ *http.Request) error {
+	out := make([]svcflow.StreamSummary, len(s.streams))
+	for i, st := range s.streams {
+		out[i] = st.Summary()
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) showStream(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.stream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) streamMap(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.stream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := report.Map(&buf, st, report.MapOptions{Lanes: r.URL.Query().Get("lanes") == "1"}); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>svcflow — value streams</title><link rel="stylesheet" href="/static/report.css"></head>
+<body><h1>svcflow</h1>
+<p>Value streams you can run, measure and simulate. These are the streams this server runs.</p>
+<table><tr><th>Value stream</th><th>Routing</th><th>Steps</th><th>Target lead time</th></tr>
+{{range .}}<tr><td><a href="/streams/{{.ID}}">{{.Name}}</a></td><td>{{.AppliesTo}}{{if .Default}} (default){{end}}</td><td class="num">{{len .Steps}}</td><td>{{.TargetLeadTime}}</td></tr>
+{{end}}</table>
+<p class="muted">JSON: <a href="/api/v1/value-streams">/api/v1/value-streams</a>. ITIL® is a registered trademark of PeopleCert; svcflow is not affiliated.</p>
+</body></html>
+`))
+
+func (s *Server) indexPage(w http.ResponseWriter, _ *http.Request) error {
+	var buf bytes.Buffer
+	if err := indexTemplate.Execute(&buf, s.streams); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.stream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := report.StreamHTML(&buf, st, report.HTMLOptions{StylesheetURL: "/static/report.css"}); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) stylesheet(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(report.Stylesheet())
+}
