@@ -50,6 +50,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"streams", "validate", "--strict", "testdata/slow.yaml"}, ExitFailure, "invalid: 0 errors, 1 warnings"},
 		{[]string{"streams", "validate", "testdata/slow.yaml", "--strict"}, ExitFailure, "invalid: 0 errors, 1 warnings"},
 		{[]string{"streams", "validate", "testdata/missing.yaml"}, ExitFailure, "no such file"},
+		{[]string{"streams", "validate", "testdata"}, ExitFailure, "testdata/broken.yaml:19:15"},
 		{[]string{"streams", "list", "--dir", "testdata"}, ExitFailure, "broken.yaml:9:1"},
 		{[]string{"streams", "mvp", "--practice", "service-desks"}, ExitFailure, `did you mean "service-desk"?`},
 	}

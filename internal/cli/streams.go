@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -24,7 +26,7 @@ func streamsCommands() []subcommand {
 	return []subcommand{
 		{"list", "streams list [--dir DIR] [--format text|json]", "list the value streams", streamsList},
 		{"show", "streams show ID [--dir DIR] [--format text|json|markdown|html]", "print one stream's definition", streamsShow},
-		{"validate", "streams validate [FILE…] [--dir DIR] [--strict] [--format text|json]", "check definitions (the built-in library when no file is given)", streamsValidate},
+		{"validate", "streams validate [FILE|DIR…] [--dir DIR] [--strict] [--format text|json]", "check definitions (the built-in library when none is given)", streamsValidate},
 		{"render", "streams render ID [--dir DIR] [--format markdown|html]", "print the stream and step templates (003 Tables 4.1, 4.2)", streamsRender},
 		{"mvp", "streams mvp [--practice ID] [--stream ID] [--dir DIR] [--format text|json|markdown|html]", "minimum viable practice table (003 Tables 4.4, 4.5)", streamsMVP},
 		{"coverage", "streams coverage [--dir DIR] [--format text|json|markdown|html]", "practice × value chain activity matrix", streamsCoverage},
@@ -447,6 +449,14 @@ func streamsValidate(e *env, args []string) error {
 	if len(files) > 0 {
 		named := map[string][]byte{}
 		for _, p := range files {
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				dirFiles, err := streamdef.ReadDir(p)
+				if err != nil {
+					return err
+				}
+				maps.Copy(named, dirFiles)
+				continue
+			}
 			b, err := streamdef.ReadFile(p)
 			if err != nil {
 				return err
