@@ -7,7 +7,7 @@ import (
 )
 
 // ConditionFields are the work item fields a condition may test.
-var conditionFields = []string{"kind", "category", "service", "priority", "impact", "urgency", "organisation", "tier", "risk", "model"}
+var conditionFields = []string{"kind", "category", "service", "priority", "impact", "urgency", "organisation"}
 
 // ConditionFields returns the fields a condition may name.
 func ConditionFields() []string { return slices.Clone(conditionFields) }

@@ -128,9 +128,9 @@ func TestCondition(t *testing.T) {
 		fields map[string]string
 		want   bool
 	}{
-		{`model == "standard"`, map[string]string{"model": "standard"}, true},
-		{`model == standard and risk in [low, medium]`, map[string]string{"model": "standard", "risk": "medium"}, true},
-		{`model == standard and risk in [low, medium]`, map[string]string{"model": "standard", "risk": "high"}, false},
+		{`category == "standard"`, map[string]string{"category": "standard"}, true},
+		{`category == standard and impact in [2, 3]`, map[string]string{"category": "standard", "impact": "3"}, true},
+		{`category == standard and impact in [2, 3]`, map[string]string{"category": "standard", "impact": "1"}, false},
 		{`priority != P1`, map[string]string{"priority": "P3"}, true},
 		{`priority != P1`, map[string]string{"priority": "P1"}, false},
 		{`category == 'a and b'`, map[string]string{"category": "a and b"}, true},
@@ -145,7 +145,7 @@ func TestCondition(t *testing.T) {
 			t.Errorf("%q.Match(%v) = %v, want %v", tt.cond, tt.fields, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "risk = low", "colour == red", "risk in low", "risk == ", `risk == "a" b`} {
+	for _, bad := range []string{"", "impact = 3", "colour == red", "impact in 3", "impact == ", `category == "a" b`} {
 		if _, err := svcflow.ParseCondition(bad); err == nil {
 			t.Errorf("ParseCondition(%q) succeeded, want an error", bad)
 		}
@@ -153,7 +153,7 @@ func TestCondition(t *testing.T) {
 }
 
 func FuzzParseCondition(f *testing.F) {
-	for _, s := range []string{`model == "standard"`, `risk in [low, medium] and kind == change`, `a == b`, `x in [`} {
+	for _, s := range []string{`category == "standard"`, `impact in [2, 3] and kind == change`, `a == b`, `x in [`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -13,8 +13,8 @@ const SchemaV1 = "svcflow/stream/v1"
 // created or restored.
 const End = "value"
 
-// Cancel is the on_reject target of an approval that cancels the work item.
-const Cancel = "cancel"
+// CancelOnReject is the on_reject target of an approval that cancels the work item.
+const CancelOnReject = "cancel"
 
 // Otherwise is the `when` of a transition taken for any outcome that no other
 // transition of the step names.
@@ -300,7 +300,7 @@ func (st *Step) Successors() []string {
 	for _, t := range st.Next {
 		add(t.To)
 	}
-	if st.Approval != nil && st.Approval.OnReject != Cancel {
+	if st.Approval != nil && st.Approval.OnReject != CancelOnReject {
 		add(st.Approval.OnReject)
 	}
 	return out

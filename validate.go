@@ -101,7 +101,7 @@ func (s *ValueStream) Validate() []Diagnostic {
 	seenNumber := map[int]int{}
 	for i, st := range s.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
-		if st.ID == End || st.ID == Cancel {
+		if st.ID == End || st.ID == CancelOnReject {
 			c.errorf(p+".id", "", "step id %q is reserved; choose another", st.ID)
 		} else if c.checkID(p+".id", st.ID, "step id") {
 			if j, dup := seenID[st.ID]; dup {
@@ -299,9 +299,9 @@ func (c *checker) checkApproval(p string, st *Step, ids []string) {
 	}
 	switch {
 	case a.OnReject == "":
-		c.errorf(ap+".on_reject", "", "missing on_reject; expected a step id or %q", Cancel)
-	case a.OnReject != Cancel && !slices.Contains(ids, a.OnReject):
-		c.errorf(ap+".on_reject", didYouMean(a.OnReject, append(slices.Clone(ids), Cancel)), "on_reject names unknown step %q; expected a step id or %q", a.OnReject, Cancel)
+		c.errorf(ap+".on_reject", "", "missing on_reject; expected a step id or %q", CancelOnReject)
+	case a.OnReject != CancelOnReject && !slices.Contains(ids, a.OnReject):
+		c.errorf(ap+".on_reject", didYouMean(a.OnReject, append(slices.Clone(ids), CancelOnReject)), "on_reject names unknown step %q; expected a step id or %q", a.OnReject, CancelOnReject)
 	}
 }
 

@@ -89,7 +89,7 @@ func TestValidate(t *testing.T) {
 			s.Steps[0].Approval = &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "cab"}}, Quorum: 1, OnReject: "cancle"}
 		}, "steps[0].approval.on_reject", `did you mean "cancel"?`, "error"},
 		{"approval bad condition", func(s *svcflow.ValueStream) {
-			s.Steps[0].Approval = &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "cab"}}, Quorum: 1, OnReject: "cancel", AutoApprove: "risk = low"}
+			s.Steps[0].Approval = &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "cab"}}, Quorum: 1, OnReject: "cancel", AutoApprove: "impact = 3"}
 		}, "steps[0].approval.auto_approve", "bad condition", "error"},
 		{"approver with two names", func(s *svcflow.ValueStream) {
 			s.Steps[0].Approval = &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "cab", Team: "x"}}, Quorum: 1, OnReject: "cancel"}

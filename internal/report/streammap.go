@@ -254,10 +254,10 @@ func (m *streamMap) collectEdges() error {
 		}
 		if a := st.Approval; a != nil && a.OnReject != "" {
 			to := a.OnReject
-			if to != svcflow.Cancel && m.s.Step(to) == nil {
+			if to != svcflow.CancelOnReject && m.s.Step(to) == nil {
 				return fmt.Errorf("approval of step %s rejects to unknown step %q", st.ID, to)
 			}
-			if to == svcflow.Cancel {
+			if to == svcflow.CancelOnReject {
 				to = cancelNode
 				m.hasEnd[cancelNode] = true
 			}

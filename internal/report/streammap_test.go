@@ -89,7 +89,7 @@ func accessStream() *svcflow.ValueStream {
 			{ID: "log", Number: 1, Name: "Log the access request", Activity: svcflow.Engage, Team: "service-desk",
 				TargetLeadTime: d("2m"), Next: []svcflow.Transition{{To: "approve", Probability: 1}}},
 			{ID: "approve", Number: 2, Name: "Approve access", Activity: svcflow.Plan, Team: "line-managers", TargetLeadTime: d("1h"),
-				Approval: &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "line-manager"}}, Quorum: 1, OnReject: svcflow.Cancel},
+				Approval: &svcflow.Approval{Approvers: []svcflow.Approver{{Role: "line-manager"}}, Quorum: 1, OnReject: svcflow.CancelOnReject},
 				Next:     []svcflow.Transition{{To: "configure", Probability: 1}}},
 			{ID: "configure", Number: 3, Name: "Configure the account", Activity: svcflow.ObtainBuild, Team: "identity",
 				Automated: true, TargetLeadTime: d("15m"), Outcomes: []string{"done", "needs_training"},
