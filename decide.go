@@ -24,7 +24,7 @@ type Env struct {
 	Actor    Actor
 	Stream   *ValueStream
 	Streams  func(id string) *ValueStream
-	NewID    func() string
+	NewID    func(Kind) (string, error)
 	Matrix   *PriorityMatrix // nil means DefaultPriorityMatrix
 	Children map[string]*WorkItem
 }
@@ -915,7 +915,10 @@ func (d *decision) spawn(sp Spawn) error {
 	childEnv := d.env
 	childEnv.Stream = target
 	childEnv.Actor = Actor{ID: SystemActor}
-	id := d.env.NewID()
+	id, err := d.env.NewID(sp.Kind)
+	if err != nil {
+		return err
+	}
 	child, err := Open(childEnv, OpenRequest{
 		ID: id, Kind: sp.Kind, Service: d.w.Service, Organisation: d.w.Organisation,
 		Impact: d.w.Impact, Urgency: d.w.Urgency, RequestedBy: d.w.RequestedBy, RequestedFor: d.w.RequestedFor,

@@ -37,7 +37,7 @@ func (d *desk) env(stream string, now time.Time, actor svcflow.Actor) svcflow.En
 	return svcflow.Env{
 		Now: now, Actor: actor, Stream: library.ByID(d.streams, stream),
 		Streams: func(id string) *svcflow.ValueStream { return library.ByID(d.streams, id) },
-		NewID:   func() string { d.next++; return fmt.Sprintf("WI-%d", d.next) },
+		NewID:   func(svcflow.Kind) (string, error) { d.next++; return fmt.Sprintf("WI-%d", d.next), nil },
 	}
 }
 

@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"internal/desk":      {"."},
 	"internal/sqlite":    {".", "internal/desk"},
 	"internal/postgres":  {".", "internal/desk"},
-	"internal/storetest": {".", "internal/desk"},
+	"internal/storetest": {".", "internal/desk", "internal/library"},
 	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim",
 		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef"},
 	"internal/cli": {"*"},

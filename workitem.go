@@ -108,7 +108,7 @@ type WorkItem struct {
 	Watchers       []string  `json:"watchers,omitempty"`
 	Status         Status    `json:"status"`
 	HoldReason     string    `json:"hold_reason,omitempty"`
-	StatusBefore   Status    `json:"-"` // the status to return to after a hold
+	StatusBefore   Status    `json:"status_before,omitempty"` // the status to return to after a hold
 	Created        time.Time `json:"created"`
 	Updated        time.Time `json:"updated"`
 	FirstResolved  time.Time `json:"first_resolved,omitzero"`

@@ -1,0 +1,146 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/svcflow/svcflow"
+)
+
+// admin checks the actor may configure svcflow.
+func admin(actor *svcflow.Person) error {
+	if actor == nil || !actor.Role.AtLeast(svcflow.RoleAdmin) {
+		return svcflow.Errorf(svcflow.ErrForbidden, "only admins change the configuration")
+	}
+	return nil
+}
+
+func (d *Desk) configEvent(actor *svcflow.Person, t svcflow.EventType, id string) svcflow.Event {
+	who := svcflow.SystemActor
+	if actor != nil {
+		who = actor.ID
+	}
+	return svcflow.Event{Item: ConfigSubject, Time: d.now(), Actor: who, Type: t, After: id}
+}
+
+func checkID(field, id string) error {
+	if !svcflow.IsKebab(id) {
+		return svcflow.FieldErrorf(field, "%q is not a valid id; expected lower-case words joined by hyphens", id)
+	}
+	return nil
+}
+
+// SavePerson creates or updates a person (admins only; nil actor is the
+// system, for set-up and imports).
+func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow.Person) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", p.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return svcflow.FieldErrorf("name", "missing name")
+	}
+	addr, err := mail.ParseAddress(p.Email)
+	if err != nil || addr.Address != p.Email {
+		return svcflow.FieldErrorf("email", "%q is not an email address", p.Email)
+	}
+	if !p.Role.IsValid() {
+		return svcflow.FieldErrorf("role", "unknown role %q; expected requester, agent, manager or admin", p.Role)
+	}
+	if p.Created.IsZero() {
+		p.Created = d.now()
+	}
+	err = d.store.PutPerson(ctx, p, d.configEvent(actor, EventPersonSaved, p.ID))
+	if errors.Is(err, ErrConflict) {
+		return svcflow.FieldErrorf("email", "%s is already used by another person", p.Email)
+	}
+	return err
+}
+
+// SaveTeam creates or updates a team.
+func (d *Desk) SaveTeam(ctx context.Context, actor *svcflow.Person, t *svcflow.Team) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", t.ID); err != nil {
+		return err
+	}
+	if t.Name == "" {
+		t.Name = t.ID
+	}
+	if t.Created.IsZero() {
+		t.Created = d.now()
+	}
+	return d.store.PutTeam(ctx, t, d.configEvent(actor, EventTeamSaved, t.ID))
+}
+
+// SaveOrganisation creates or updates an organisation.
+func (d *Desk) SaveOrganisation(ctx context.Context, actor *svcflow.Person, o *svcflow.Organisation) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", o.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(o.Name) == "" {
+		return svcflow.FieldErrorf("name", "missing name")
+	}
+	if o.Created.IsZero() {
+		o.Created = d.now()
+	}
+	return d.store.PutOrganisation(ctx, o, d.configEvent(actor, EventOrgSaved, o.ID))
+}
+
+// SaveService creates or updates a service and its catalogue.
+func (d *Desk) SaveService(ctx context.Context, actor *svcflow.Person, s *svcflow.Service) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", s.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s.Name) == "" {
+		return svcflow.FieldErrorf("name", "missing name")
+	}
+	switch s.Status {
+	case "":
+		s.Status = svcflow.ServiceLive
+	case svcflow.ServicePipeline, svcflow.ServiceLive, svcflow.ServiceRetired:
+	default:
+		return svcflow.FieldErrorf("status", "unknown status %q; expected pipeline, live or retired", s.Status)
+	}
+	for i, c := range s.Catalogue {
+		if err := checkID(fmt.Sprintf("catalogue[%d].id", i), c.ID); err != nil {
+			return err
+		}
+		if !c.Kind.IsValid() {
+			return svcflow.FieldErrorf(fmt.Sprintf("catalogue[%d].kind", i), "unknown kind %q", c.Kind)
+		}
+	}
+	if s.Created.IsZero() {
+		s.Created = d.now()
+	}
+	return d.store.PutService(ctx, s, d.configEvent(actor, EventServiceSaved, s.ID))
+}
+
+// Person loads a person by id.
+func (d *Desk) Person(ctx context.Context, id string) (*svcflow.Person, error) {
+	p, err := d.store.Person(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no person %s", id)
+	}
+	return p, err
+}

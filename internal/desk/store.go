@@ -1,0 +1,119 @@
+// Package desk holds svcflow's use cases: opening work items, acting on
+// them, reading them with the visibility rules of SPEC §8, and registering
+// value streams by revision. It decides with the domain's pure rules and
+// persists through the Store interfaces it defines; it knows nothing of
+// SQL or HTTP.
+package desk
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/svcflow/svcflow"
+)
+
+// ErrNotFound is returned by stores for a missing row.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by stores when an expected version no longer
+// holds or a unique key is taken: someone else changed the data first.
+var ErrConflict = errors.New("conflict")
+
+// Content is the free text of a work item, kept beside its events so it can
+// be redacted without touching the log.
+type Content struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// Comment is a comment on a work item; public ones are visible to requesters.
+type Comment struct {
+	ID      string    `json:"id"`
+	Item    string    `json:"item"`
+	Author  string    `json:"author"`
+	Public  bool      `json:"public"`
+	Body    string    `json:"body"`
+	Created time.Time `json:"created"`
+}
+
+// Change is what one decision writes for one item: its events, the state
+// they lead to, and for a new item its content. Expected is the version the
+// decision was made on (0 for a new item).
+type Change struct {
+	Item     *svcflow.WorkItem
+	Expected int
+	Events   []svcflow.Event
+	Content  *Content
+	Comment  *Comment
+}
+
+// ItemFilter selects work items for a list; empty fields do not filter.
+type ItemFilter struct {
+	Statuses []svcflow.Status
+	Kinds    []svcflow.Kind
+	Teams    []string // current visit's team
+	Person   string   // requested by, requested for or watching
+	Assignee string
+	Service  string
+	Stream   string
+	Text     string // full-text search over title, description and public comments
+	Before   int64  // keyset cursor: items numbered below this
+	Limit    int
+}
+
+// Items is the store of work items and their events. Append writes every
+// change atomically: all events and projections, or none; a change whose
+// Expected version no longer holds fails the whole append with ErrConflict.
+// Append sets the Seq of each event it writes.
+type Items interface {
+	NextItemNumber(ctx context.Context) (int64, error)
+	Append(ctx context.Context, changes ...*Change) error
+	Item(ctx context.Context, id string) (*svcflow.WorkItem, error)
+	ItemContent(ctx context.Context, id string) (Content, error)
+	ItemEvents(ctx context.Context, id string) ([]svcflow.Event, error)
+	Comments(ctx context.Context, item string, includeInternal bool) ([]Comment, error)
+	ListItems(ctx context.Context, f ItemFilter) ([]*svcflow.WorkItem, error)
+	// Events returns events with Seq > after in Seq order, at most limit.
+	Events(ctx context.Context, after int64, limit int) ([]svcflow.Event, error)
+}
+
+// StoredStream is a value stream definition at one revision.
+type StoredStream struct {
+	Stream     *svcflow.ValueStream
+	Digest     string // SHA-256 of the canonical JSON: equal content, equal digest
+	Registered time.Time
+}
+
+// Streams stores value stream definitions by (id, revision).
+type Streams interface {
+	// PutStream stores a revision; storing the same digest again is a no-op
+	// (created false); a different digest under a stored revision is
+	// ErrConflict.
+	PutStream(ctx context.Context, s StoredStream, event svcflow.Event) (created bool, err error)
+	StreamRevision(ctx context.Context, id string, revision int) (*svcflow.ValueStream, error)
+	LatestStreams(ctx context.Context) ([]*svcflow.ValueStream, error)
+}
+
+// Directory stores organisations, teams, people and services. Each Put
+// writes its configuration event in the same transaction.
+type Directory interface {
+	PutOrganisation(ctx context.Context, o *svcflow.Organisation, event svcflow.Event) error
+	Organisations(ctx context.Context) ([]*svcflow.Organisation, error)
+	PutTeam(ctx context.Context, t *svcflow.Team, event svcflow.Event) error
+	Teams(ctx context.Context) ([]*svcflow.Team, error)
+	PutPerson(ctx context.Context, p *svcflow.Person, event svcflow.Event) error
+	Person(ctx context.Context, id string) (*svcflow.Person, error)
+	PersonByEmail(ctx context.Context, email string) (*svcflow.Person, error)
+	People(ctx context.Context) ([]*svcflow.Person, error)
+	PutService(ctx context.Context, s *svcflow.Service, event svcflow.Event) error
+	Services(ctx context.Context) ([]*svcflow.Service, error)
+}
+
+// Store is everything the desk persists.
+type Store interface {
+	Items
+	Streams
+	Directory
+	Close() error
+}

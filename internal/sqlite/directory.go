@@ -1,0 +1,195 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// putJSON upserts a row of a JSON-document table with its config event.
+func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcflow.Event) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, data); err != nil {
+			return fmt.Errorf("save %s %s: %w", table, id, err)
+		}
+		return appendConfigEvent(ctx, tx, event)
+	})
+}
+
+func listJSON[T any](ctx context.Context, db *sql.DB, table string) ([]*T, error) {
+	rows, err := db.QueryContext(ctx, `SELECT data FROM `+table+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", table, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// PutOrganisation saves an organisation.
+func (s *Store) PutOrganisation(ctx context.Context, o *svcflow.Organisation, e svcflow.Event) error {
+	return s.putJSON(ctx, "organisations", o.ID, o, e)
+}
+
+// Organisations lists organisations by id.
+func (s *Store) Organisations(ctx context.Context) ([]*svcflow.Organisation, error) {
+	return listJSON[svcflow.Organisation](ctx, s.read, "organisations")
+}
+
+// PutTeam saves a team.
+func (s *Store) PutTeam(ctx context.Context, t *svcflow.Team, e svcflow.Event) error {
+	return s.putJSON(ctx, "teams", t.ID, t, e)
+}
+
+// Teams lists teams by id.
+func (s *Store) Teams(ctx context.Context) ([]*svcflow.Team, error) {
+	return listJSON[svcflow.Team](ctx, s.read, "teams")
+}
+
+// PutService saves a service and its catalogue.
+func (s *Store) PutService(ctx context.Context, sv *svcflow.Service, e svcflow.Event) error {
+	return s.putJSON(ctx, "services", sv.ID, sv, e)
+}
+
+// Services lists services by id.
+func (s *Store) Services(ctx context.Context) ([]*svcflow.Service, error) {
+	return listJSON[svcflow.Service](ctx, s.read, "services")
+}
+
+// PutPerson saves a person; an email already used by another person is a conflict.
+func (s *Store) PutPerson(ctx context.Context, p *svcflow.Person, e svcflow.Event) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, data) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET email = excluded.email, data = excluded.data`, p.ID, p.Email, data)
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("save person %s: %w", p.ID, err)
+		}
+		return appendConfigEvent(ctx, tx, e)
+	})
+}
+
+func (s *Store) personWhere(ctx context.Context, col, v string) (*svcflow.Person, error) {
+	var data []byte
+	err := s.read.QueryRowContext(ctx, `SELECT data FROM people WHERE `+col+` = ?`, v).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load person: %w", err)
+	}
+	var p svcflow.Person
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("decode person: %w", err)
+	}
+	return &p, nil
+}
+
+// Person loads a person by id.
+func (s *Store) Person(ctx context.Context, id string) (*svcflow.Person, error) {
+	return s.personWhere(ctx, "id", id)
+}
+
+// PersonByEmail loads a person by email, ignoring case.
+func (s *Store) PersonByEmail(ctx context.Context, email string) (*svcflow.Person, error) {
+	return s.personWhere(ctx, "email", email)
+}
+
+// People lists people by id.
+func (s *Store) People(ctx context.Context) ([]*svcflow.Person, error) {
+	return listJSON[svcflow.Person](ctx, s.read, "people")
+}
+
+// PutStream stores a stream revision unless it is there already.
+func (s *Store) PutStream(ctx context.Context, st desk.StoredStream, e svcflow.Event) (bool, error) {
+	def, err := json.Marshal(st.Stream)
+	if err != nil {
+		return false, err
+	}
+	created := false
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var digest string
+		err := tx.QueryRowContext(ctx, `SELECT digest FROM streams WHERE id = ? AND revision = ?`, st.Stream.ID, st.Stream.Revision).Scan(&digest)
+		switch {
+		case err == nil && digest == st.Digest:
+			return nil
+		case err == nil:
+			return desk.ErrConflict
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("load stream %s: %w", st.Stream.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO streams (id, revision, digest, definition, registered_ns) VALUES (?, ?, ?, ?, ?)`,
+			st.Stream.ID, st.Stream.Revision, st.Digest, def, st.Registered.UnixNano()); err != nil {
+			return fmt.Errorf("save stream %s: %w", st.Stream.ID, err)
+		}
+		created = true
+		return appendConfigEvent(ctx, tx, e)
+	})
+	return created, err
+}
+
+// StreamRevision loads one revision of a stream.
+func (s *Store) StreamRevision(ctx context.Context, id string, revision int) (*svcflow.ValueStream, error) {
+	var def []byte
+	err := s.read.QueryRowContext(ctx, `SELECT definition FROM streams WHERE id = ? AND revision = ?`, id, revision).Scan(&def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load stream %s@%d: %w", id, revision, err)
+	}
+	var vs svcflow.ValueStream
+	if err := json.Unmarshal(def, &vs); err != nil {
+		return nil, fmt.Errorf("decode stream %s@%d: %w", id, revision, err)
+	}
+	return &vs, nil
+}
+
+// LatestStreams loads the highest revision of every stream, by id.
+func (s *Store) LatestStreams(ctx context.Context) ([]*svcflow.ValueStream, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT definition FROM streams s WHERE revision = (SELECT max(revision) FROM streams WHERE id = s.id) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("load streams: %w", err)
+	}
+	defer rows.Close()
+	var out []*svcflow.ValueStream
+	for rows.Next() {
+		var def []byte
+		if err := rows.Scan(&def); err != nil {
+			return nil, err
+		}
+		var vs svcflow.ValueStream
+		if err := json.Unmarshal(def, &vs); err != nil {
+			return nil, fmt.Errorf("decode stream: %w", err)
+		}
+		out = append(out, &vs)
+	}
+	return out, rows.Err()
+}
+

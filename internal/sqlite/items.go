@@ -1,0 +1,335 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// NextItemNumber allocates the next number for item and comment ids.
+func (s *Store) NextItemNumber(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('item', 1001)
+			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("next item number: %w", err)
+	}
+	return n, nil
+}
+
+// Append writes every change in one transaction.
+func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range changes {
+			if err := appendChange(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
+	w := c.Item
+	if len(c.Events) == 0 {
+		return fmt.Errorf("append to %s: no events", w.ID)
+	}
+	if c.Expected+len(c.Events) != w.Version {
+		return fmt.Errorf("append to %s: %d events from version %d do not reach %d", w.ID, len(c.Events), c.Expected, w.Version)
+	}
+	state, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", w.ID, err)
+	}
+	team, assignee, step, vstate := "", "", "", ""
+	if v := w.Visit; v != nil {
+		team, assignee, step, vstate = v.Team, v.Person, v.Step, string(v.State)
+	}
+	if c.Expected == 0 {
+		num := itemNumber(w.ID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
+			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.ID, num, w.Kind, w.Stream, w.StreamRevision, w.Status, w.Priority, w.Category, w.Service, w.Organisation,
+			w.RequestedBy, w.RequestedFor, team, assignee, step, vstate, w.Created.UnixNano(), w.Updated.UnixNano(), w.Version, state)
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("insert item %s: %w", w.ID, err)
+		}
+		content := c.Content
+		if content == nil {
+			content = &desk.Content{}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_content (item, title, description) VALUES (?, ?, ?)`, w.ID, content.Title, content.Description); err != nil {
+			return fmt.Errorf("insert content of %s: %w", w.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_search (item, title, description, comments) VALUES (?, ?, ?, '')`, w.ID, content.Title, content.Description); err != nil {
+			return fmt.Errorf("index %s: %w", w.ID, err)
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET kind = ?, status = ?, priority = ?, category = ?, service = ?,
+			requested_for = ?, team = ?, assignee = ?, step = ?, visit_state = ?, updated_ns = ?, version = ?, state = ?
+			WHERE id = ? AND version = ?`,
+			w.Kind, w.Status, w.Priority, w.Category, w.Service, w.RequestedFor, team, assignee, step, vstate,
+			w.Updated.UnixNano(), w.Version, state, w.ID, c.Expected)
+		if err != nil {
+			return fmt.Errorf("update item %s: %w", w.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return desk.ErrConflict
+		}
+	}
+	for _, p := range w.Watchers {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_watchers (item, person) VALUES (?, ?)`, w.ID, p); err != nil {
+			return fmt.Errorf("watchers of %s: %w", w.ID, err)
+		}
+	}
+	if cm := c.Comment; cm != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO comments (id, item, author, public, body, created_ns) VALUES (?, ?, ?, ?, ?, ?)`,
+			cm.ID, cm.Item, cm.Author, cm.Public, cm.Body, cm.Created.UnixNano()); err != nil {
+			return fmt.Errorf("insert comment on %s: %w", w.ID, err)
+		}
+		if cm.Public {
+			if _, err := tx.ExecContext(ctx, `UPDATE item_search SET comments = comments || ' ' || ? WHERE item = ?`, cm.Body, w.ID); err != nil {
+				return fmt.Errorf("index comment on %s: %w", w.ID, err)
+			}
+		}
+	}
+	for i := range c.Events {
+		seq, err := insertEvent(ctx, tx, &c.Events[i])
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("append event to %s: %w", w.ID, err)
+		}
+		c.Events[i].Seq = seq
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e *svcflow.Event) (int64, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		e.Item, e.Version, e.Time.UnixNano(), e.Actor, e.Type, e.Step, e.Activity, e.Before, e.After, data).Scan(&seq)
+	return seq, err
+}
+
+// appendConfigEvent writes a configuration event with the next version of
+// the config subject, inside tx.
+func appendConfigEvent(ctx context.Context, tx *sql.Tx, e svcflow.Event) error {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM events WHERE subject = ?`, e.Item).Scan(&e.Version); err != nil {
+		return fmt.Errorf("config event: %w", err)
+	}
+	if _, err := insertEvent(ctx, tx, &e); err != nil {
+		return fmt.Errorf("config event: %w", err)
+	}
+	return nil
+}
+
+// itemNumber is the number after the kind prefix (INC-1042 → 1042).
+func itemNumber(id string) int64 {
+	var n int64
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		fmt.Sscan(id[i+1:], &n)
+	}
+	return n
+}
+
+// Item loads a work item's state.
+func (s *Store) Item(ctx context.Context, id string) (*svcflow.WorkItem, error) {
+	var state []byte
+	err := s.read.QueryRowContext(ctx, `SELECT state FROM items WHERE id = ?`, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load item %s: %w", id, err)
+	}
+	return decodeItem(state)
+}
+
+func decodeItem(state []byte) (*svcflow.WorkItem, error) {
+	var w svcflow.WorkItem
+	if err := json.Unmarshal(state, &w); err != nil {
+		return nil, fmt.Errorf("decode item state: %w", err)
+	}
+	return &w, nil
+}
+
+// ItemContent loads an item's title and description.
+func (s *Store) ItemContent(ctx context.Context, id string) (desk.Content, error) {
+	var c desk.Content
+	err := s.read.QueryRowContext(ctx, `SELECT title, description FROM item_content WHERE item = ?`, id).Scan(&c.Title, &c.Description)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, desk.ErrNotFound
+	}
+	return c, err
+}
+
+// ItemEvents loads an item's events in version order.
+func (s *Store) ItemEvents(ctx context.Context, id string) ([]svcflow.Event, error) {
+	return s.queryEvents(ctx, `SELECT seq, subject, version, time_ns, actor, type, step, activity, before, after, data
+		FROM events WHERE subject = ? ORDER BY version`, id)
+}
+
+// Events returns events after a sequence number, in order.
+func (s *Store) Events(ctx context.Context, after int64, limit int) ([]svcflow.Event, error) {
+	return s.queryEvents(ctx, `SELECT seq, subject, version, time_ns, actor, type, step, activity, before, after, data
+		FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+}
+
+func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]svcflow.Event, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query events: %w", err)
+	}
+	defer rows.Close()
+	var out []svcflow.Event
+	for rows.Next() {
+		var e svcflow.Event
+		var ns int64
+		var data []byte
+		if err := rows.Scan(&e.Seq, &e.Item, &e.Version, &ns, &e.Actor, &e.Type, &e.Step, &e.Activity, &e.Before, &e.After, &data); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		e.Time = time.Unix(0, ns).UTC()
+		if err := json.Unmarshal(data, &e.Data); err != nil {
+			return nil, fmt.Errorf("decode event %d: %w", e.Seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Comments returns an item's comments, oldest first.
+func (s *Store) Comments(ctx context.Context, item string, includeInternal bool) ([]desk.Comment, error) {
+	q := `SELECT id, item, author, public, body, created_ns FROM comments WHERE item = ?`
+	if !includeInternal {
+		q += ` AND public = 1`
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY created_ns, id`, item)
+	if err != nil {
+		return nil, fmt.Errorf("query comments: %w", err)
+	}
+	defer rows.Close()
+	var out []desk.Comment
+	for rows.Next() {
+		var c desk.Comment
+		var ns int64
+		if err := rows.Scan(&c.ID, &c.Item, &c.Author, &c.Public, &c.Body, &ns); err != nil {
+			return nil, err
+		}
+		c.Created = time.Unix(0, ns).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ListItems returns items matching f, newest first, with keyset paging on
+// the item number.
+func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.WorkItem, error) {
+	var where []string
+	var args []any
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	var st, ks []string
+	for _, x := range f.Statuses {
+		st = append(st, string(x))
+	}
+	for _, x := range f.Kinds {
+		ks = append(ks, string(x))
+	}
+	in("status", st)
+	in("kind", ks)
+	in("team", f.Teams)
+	if f.Person != "" {
+		where = append(where, "(requested_by = ? OR requested_for = ? OR id IN (SELECT item FROM item_watchers WHERE person = ?))")
+		args = append(args, f.Person, f.Person, f.Person)
+	}
+	if f.Assignee != "" {
+		where = append(where, "assignee = ?")
+		args = append(args, f.Assignee)
+	}
+	if f.Service != "" {
+		where = append(where, "service = ?")
+		args = append(args, f.Service)
+	}
+	if f.Stream != "" {
+		where = append(where, "stream = ?")
+		args = append(args, f.Stream)
+	}
+	if f.Text != "" {
+		where = append(where, "id IN (SELECT item FROM item_search WHERE item_search MATCH ?)")
+		args = append(args, ftsQuery(f.Text))
+	}
+	if f.Before > 0 {
+		where = append(where, "num < ?")
+		args = append(args, f.Before)
+	}
+	q := `SELECT state FROM items`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	q += " ORDER BY num DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	defer rows.Close()
+	var out []*svcflow.WorkItem
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, err
+		}
+		w, err := decodeItem(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// ftsQuery turns user text into an FTS5 query of quoted terms, each a
+// prefix, so punctuation in the text cannot break the query syntax.
+func ftsQuery(text string) string {
+	var terms []string
+	for _, f := range strings.Fields(text) {
+		f = strings.ReplaceAll(f, `"`, `""`)
+		terms = append(terms, `"`+f+`"*`)
+	}
+	if len(terms) == 0 {
+		return `""`
+	}
+	return strings.Join(terms, " ")
+}
