@@ -119,7 +119,7 @@ func TestRestorationWalkthrough(t *testing.T) {
 	}
 	id := w.ID
 	d.do(id, at(2), alice, svcflow.Start{})
-	d.do(id, at(5), alice, svcflow.Complete{})                                  // register: wait 2, cycle 3
+	d.do(id, at(5), alice, svcflow.Complete{})                                   // register: wait 2, cycle 3
 	d.do(id, at(6), alice, svcflow.Pause{Reason: svcflow.HoldAwaitingRequester}) // paused while queued
 	if w := d.items[id]; w.Status != svcflow.StatusOnHold || w.HoldReason != svcflow.HoldAwaitingRequester {
 		t.Errorf("pause: status %s %q", w.Status, w.HoldReason)

@@ -192,4 +192,3 @@ func (s *Store) LatestStreams(ctx context.Context) ([]*svcflow.ValueStream, erro
 	}
 	return out, rows.Err()
 }
-
