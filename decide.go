@@ -220,13 +220,17 @@ type (
 		Type  string
 		Other string
 	}
-	// Update changes fields; nil pointers leave a field alone.
+	// Update changes fields; nil pointers leave a field alone. Title and
+	// Description say the free text changed: the text itself lives beside
+	// the log, so the event records only that it changed.
 	Update struct {
 		Impact       *int
 		Urgency      *int
 		Category     *string
 		Service      *string
 		RequestedFor *string
+		Title        bool
+		Description  bool
 	}
 )
 
@@ -898,6 +902,16 @@ func (d *decision) update(c Update) error {
 	for _, s := range steps {
 		if err := change(s.field, s.before, s.after); err != nil {
 			return err
+		}
+	}
+	for _, f := range []struct {
+		name    string
+		changed bool
+	}{{"title", c.Title}, {"description", c.Description}} {
+		if f.changed {
+			if err := d.emit(EventFieldChanged, "", func(e *Event) { e.Data.Field = f.name }); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/svcflow/svcflow/internal/demo"
+	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/server"
 )
 
@@ -20,13 +23,27 @@ func runServe(ctx context.Context, e *env, args []string) error { return serve(c
 func runDemo(ctx context.Context, e *env, args []string) error  { return serve(ctx, e, "demo", args) }
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
-// The demo serves the built-in library; work items join it with the work
-// engine.
+// The demo also fills an empty store with demo data and history.
 func serve(ctx context.Context, e *env, name string, args []string) error {
-	fs := newFlags(e, name, name+" [--addr HOST:PORT] [--dir DIR] [--log-level debug|info|warn|error]")
+	usage := name + " [--addr HOST:PORT] [--data DIR] [--dir STREAMS] [--public-url URL] [--log-level LEVEL]"
+	if name == "demo" {
+		usage += " [--reset] [--seed N] [--days N]"
+	}
+	fs := newFlags(e, name, usage)
+	var sf storeFlags
+	sf.register(e, fs)
 	addr := fs.String("addr", cmp.Or(e.getenv("SVCFLOW_ADDR"), defaultAddr), "listen address (env SVCFLOW_ADDR)")
 	dir := fs.String("dir", "", "also load the stream definitions (*.yaml) in `DIR`")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	publicURL := fs.String("public-url", e.getenv("SVCFLOW_PUBLIC_URL"), "the URL people reach svcflow at; https makes cookies Secure (env SVCFLOW_PUBLIC_URL)")
+	var reset bool
+	var seed uint64
+	var days int
+	if name == "demo" {
+		fs.BoolVar(&reset, "reset", false, "delete the demo store first and generate it again")
+		fs.Uint64Var(&seed, "seed", 1, "random seed of the demo history")
+		fs.IntVar(&days, "days", 30, "days of demo history")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -38,13 +55,36 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return usagef("unknown --log-level %q; expected debug, info, warn or error", *level)
 	}
+	secure := false
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--public-url %q: expected an absolute http or https URL", *publicURL)
+		}
+		secure = u.Scheme == "https"
+	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 
-	streams, err := loadStreams(e, *dir)
+	if reset {
+		if err := resetDemoStore(sf.data); err != nil {
+			return err
+		}
+	}
+	store, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Options{Logger: log, Streams: streams})
+	defer store.Close()
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: store, Now: clock.Now})
+	streams, err := registerStreams(ctx, e, d, *dir)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{Logger: log, Desk: d, SecureCookies: secure})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -59,10 +99,21 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
-	srv.SetReady()
 	url := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(e.stdout, "svcflow %s listening on %s (%d value streams)\n", name, url, len(streams))
-	log.Info("listening", "addr", ln.Addr().String(), "streams", len(streams))
+	log.Info("listening", "addr", ln.Addr().String(), "streams", len(streams), "data", sf.data)
+
+	if name == "demo" {
+		srv.SetStarting("loading demo history")
+		if err := seedDemo(ctx, e, d, clock, seed, days); err != nil {
+			hs.Close()
+			return err
+		}
+	}
+	srv.SetReady()
+	fmt.Fprintf(e.stdout, "svcflow %s listening on %s (data in %s)\n", name, url, sf.data)
+	if name == "demo" {
+		printDemoCredentials(e, url)
+	}
 
 	select {
 	case err := <-done:

@@ -446,3 +446,89 @@ func (d *Desk) Events(ctx context.Context, actor *svcflow.Person, after int64, l
 	}
 	return d.store.Events(ctx, after, limit)
 }
+
+// StreamStep returns a step of a stream revision.
+func (d *Desk) StreamStep(ctx context.Context, stream string, rev int, step string) (*svcflow.Step, error) {
+	s, err := d.stream(ctx, stream, rev)
+	if err != nil {
+		return nil, err
+	}
+	st := s.Step(step)
+	if st == nil {
+		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no step %s in %s", step, stream)
+	}
+	return st, nil
+}
+
+// Contents pairs items with their free text, for lists.
+func (d *Desk) Contents(ctx context.Context, items []*svcflow.WorkItem) ([]*View, error) {
+	out := make([]*View, len(items))
+	for i, w := range items {
+		c, err := d.store.ItemContent(ctx, w.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load content of %s: %w", w.ID, err)
+		}
+		out[i] = &View{Item: w, Content: c}
+	}
+	return out, nil
+}
+
+// Patch changes fields of an item at an expected version (PATCH needs
+// If-Match): the free text in its row, everything else through an Update
+// decision, one transaction for both.
+type Patch struct {
+	Title       *string
+	Description *string
+	Update      svcflow.Update
+}
+
+// Patch applies a Patch.
+func (d *Desk) Patch(ctx context.Context, actor *svcflow.Person, id string, expected int, p Patch) (*View, error) {
+	w, s, err := d.load(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role == svcflow.RoleRequester {
+		return nil, svcflow.Errorf(svcflow.ErrForbidden, "a requester may not edit a work item; add a comment instead")
+	}
+	if w.Version != expected {
+		return nil, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match",
+			Message: fmt.Sprintf("%s is at version %d, not %d; reload it and decide again", id, w.Version, expected)}
+	}
+	content, err := d.store.ItemContent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	u := p.Update
+	if p.Title != nil {
+		t := strings.TrimSpace(*p.Title)
+		if t == "" || len(t) > 300 {
+			return nil, svcflow.FieldErrorf("title", "expected 1 to 300 characters")
+		}
+		u.Title = t != content.Title
+		content.Title = t
+	}
+	if p.Description != nil {
+		u.Description = *p.Description != content.Description
+		content.Description = *p.Description
+	}
+	env, err := d.env(ctx, actor, w, s)
+	if err != nil {
+		return nil, err
+	}
+	res, err := svcflow.Decide(w, env, u)
+	if err != nil {
+		return nil, err
+	}
+	changes := changesOf(res, w.Version)
+	if u.Title || u.Description {
+		changes[0].Content = &content
+	}
+	if err := d.store.Append(ctx, changes...); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match", Message: id + " changed meanwhile; reload it"}
+		}
+		return nil, err
+	}
+	return &View{Item: res.Item, Content: content}, nil
+}

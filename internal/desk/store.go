@@ -115,5 +115,51 @@ type Store interface {
 	Items
 	Streams
 	Directory
+	Credentials
 	Close() error
+}
+
+// Token is a stored API token: only the SHA-256 of the secret is kept.
+type Token struct {
+	Hash    string    `json:"-"`
+	ID      string    `json:"id"`
+	Person  string    `json:"person"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// Session is a signed-in browser session; Hash is the SHA-256 of the cookie
+// value, CSRF the synchronizer token its forms carry.
+type Session struct {
+	Hash    string
+	Person  string
+	CSRF    string
+	Created time.Time
+	Expires time.Time
+}
+
+// IdempotentResponse is the answer remembered for an Idempotency-Key.
+type IdempotentResponse struct {
+	Status      int
+	ContentType string
+	ETag        string
+	Body        []byte
+}
+
+// Credentials stores passwords, tokens, sessions and idempotency keys.
+// SetPassword and PutToken write a configuration event (never the secret).
+type Credentials interface {
+	SetPassword(ctx context.Context, person, hash string, event svcflow.Event) error
+	PasswordHash(ctx context.Context, person string) (string, error)
+	PutToken(ctx context.Context, t Token, event svcflow.Event) error
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	PutSession(ctx context.Context, s Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+	// ReserveIdempotencyKey claims key for a request. It returns the
+	// remembered response when the key was used and completed within ttl,
+	// or ErrConflict while another request with the key is in flight.
+	ReserveIdempotencyKey(ctx context.Context, key string, now time.Time, ttl time.Duration) (*IdempotentResponse, error)
+	CompleteIdempotencyKey(ctx context.Context, key string, r IdempotentResponse) error
+	ReleaseIdempotencyKey(ctx context.Context, key string) error
 }

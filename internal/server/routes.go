@@ -2,25 +2,137 @@ package server
 
 import (
 	"net/http"
+	"sort"
 )
 
-// Handler returns the whole route table wrapped in the middleware every
-// request passes through, outermost first: access log, security headers,
-// cross-origin protection.
+// route is one entry of the route table: the mux serves it and the OpenAPI
+// document describes it, from this one place.
+type route struct {
+	method, path string
+	summary      string
+	public       bool  // no sign-in needed
+	request      any   // a value of the request body type, or nil
+	response     any   // a value of the success body type, or nil for no body
+	status       int   // success status
+	query        []param
+	html         bool // a page, not JSON
+	h            handlerFunc
+	raw          http.HandlerFunc // operational endpoints that write plain text
+	action       string           // for work item actions: which fields the body takes
+}
+
+// param is a documented query parameter.
+type param struct {
+	name, description string
+}
+
+var listParams = []param{
+	{"status", "comma-separated statuses, or open (new, in_progress, on_hold)"},
+	{"kind", "comma-separated kinds"},
+	{"team", "comma-separated teams of the current step"},
+	{"service", "service id"}, {"stream", "value stream id"},
+	{"assignee", "person working the current step"},
+	{"mine", "true: only items requested by, for or watched by me"},
+	{"q", "full-text search over title, description and public comments"},
+	{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1 to 200 (default 50)"},
+}
+
+// routes is the whole route table.
+func (s *Server) routes() []route {
+	rs := []route{
+		{method: "GET", path: "/healthz", summary: "Liveness", public: true, raw: s.healthz, status: 200},
+		{method: "GET", path: "/readyz", summary: "Readiness: migrations (and demo data) committed", public: true, raw: s.readyz, status: 200},
+		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", public: true, h: s.openAPI, status: 200},
+
+		{method: "POST", path: "/api/v1/sessions", summary: "Sign in with email and password (sets the session cookie)", public: true,
+			request: loginRequest{}, response: sessionInfo{}, status: 201, h: s.login},
+		{method: "DELETE", path: "/api/v1/sessions/current", summary: "Sign out", public: true, status: 204, h: s.logout},
+		{method: "GET", path: "/api/v1/me", summary: "The signed-in person", response: personView{}, status: 200, h: s.me},
+
+		{method: "GET", path: "/api/v1/work-items", summary: "List work items visible to the caller, newest first (keyset pages)",
+			response: itemList{}, status: 200, query: listParams, h: s.listItems},
+		{method: "POST", path: "/api/v1/work-items", summary: "Open a work item; it is routed to its value stream",
+			request: createWorkItem{}, response: workItem{}, status: 201, h: s.createItem},
+		{method: "GET", path: "/api/v1/work-items/{id}", summary: "One work item (ETag: its version)", response: workItem{}, status: 200, h: s.getItem},
+		{method: "PATCH", path: "/api/v1/work-items/{id}", summary: "Change fields; requires If-Match",
+			request: patchWorkItem{}, response: workItem{}, status: 200, h: s.patchItem},
+		{method: "GET", path: "/api/v1/work-items/{id}/events", summary: "The item's events", response: eventList{}, status: 200, h: s.itemEvents},
+		{method: "GET", path: "/api/v1/work-items/{id}/visits", summary: "The item's visits with wait, cycle and blocked times",
+			response: map[string][]visitTimes{}, status: 200, h: s.itemVisits},
+		{method: "GET", path: "/api/v1/work-items/{id}/comments", summary: "The item's comments (requesters: public ones)", response: commentList{}, status: 200, h: s.itemComments},
+
+		{method: "GET", path: "/api/v1/events", summary: "The global event log after a cursor (managers and admins)", response: eventList{}, status: 200,
+			query: []param{{"after", "sequence number; events after it"}, {"limit", "1 to 1000 (default 500)"}}, h: s.events},
+
+		{method: "GET", path: "/api/v1/value-streams", summary: "The value streams (latest revisions)", response: streamList{}, status: 200, h: s.listStreams},
+		{method: "GET", path: "/api/v1/value-streams/{id}", summary: "One value stream definition", response: valueStream, status: 200, h: s.showStream},
+		{method: "GET", path: "/api/v1/value-streams/{id}/map.svg", summary: "The stream's map as SVG", status: 200, h: s.streamMap},
+
+		{method: "GET", path: "/api/v1/people", summary: "People (agents and up)", response: personList{}, status: 200, h: s.listPeople},
+		{method: "POST", path: "/api/v1/people", summary: "Add a person (admins)", request: savePerson{}, response: personView{}, status: 201, h: s.createPerson},
+		{method: "GET", path: "/api/v1/people/{id}", summary: "One person", response: personView{}, status: 200, h: s.getPerson},
+		{method: "GET", path: "/api/v1/teams", summary: "Teams", response: teamList{}, status: 200, h: s.listTeams},
+		{method: "POST", path: "/api/v1/teams", summary: "Add or change a team (admins)", request: saveTeam{}, response: team, status: 201, h: s.createTeam},
+		{method: "GET", path: "/api/v1/organisations", summary: "Organisations (agents and up)", response: orgList{}, status: 200, h: s.listOrgs},
+		{method: "POST", path: "/api/v1/organisations", summary: "Add or change an organisation (admins)", request: saveOrg{}, response: organisation, status: 201, h: s.createOrg},
+		{method: "GET", path: "/api/v1/services", summary: "Services", response: serviceList{}, status: 200, h: s.listServices},
+		{method: "POST", path: "/api/v1/services", summary: "Add or change a service and its catalogue (admins)", request: saveService{}, response: service, status: 201, h: s.createService},
+		{method: "GET", path: "/api/v1/catalogue", summary: "What requesters can ask for", response: catalogueList{}, status: 200, h: s.catalogue},
+
+		{method: "GET", path: "/{$}", summary: "Home page", public: true, html: true, status: 200, h: s.indexPage},
+		{method: "GET", path: "/streams/{id}", summary: "A value stream's page", public: true, html: true, status: 200, h: s.streamPage},
+		{method: "GET", path: "/static/report.css", summary: "Stylesheet", public: true, raw: s.stylesheet, status: 200},
+	}
+	actions := make([]string, 0, len(actionFields))
+	for a := range actionFields {
+		actions = append(actions, a)
+	}
+	sort.Strings(actions)
+	for _, a := range actions {
+		rs = append(rs, route{method: "POST", path: "/api/v1/work-items/{id}/" + a, summary: actionSummary[a],
+			request: actionBody{}, action: a, response: workItem{}, status: 200, h: s.act(a)})
+	}
+	return rs
+}
+
+var actionSummary = map[string]string{
+	"start": "Start working the current step", "complete": "Complete the current step with an outcome",
+	"resolve": "Complete the current step where that resolves the item", "pause": "Pause the current step (on hold, with a reason)",
+	"resume": "Resume a paused step", "requeue": "Put the step back in its team's queue", "escalate": "Requeue the step to another team",
+	"assign": "Assign the step to a person or team", "approve": "Approve (listed approvers only)", "reject": "Reject (listed approvers only)",
+	"close": "Close a resolved item", "reopen": "Reopen a resolved item into the stream's reopen_to step",
+	"reclassify": "Change the kind in place (a query becomes an incident)", "cancel": "Cancel the item",
+	"duplicate": "Mark as a duplicate of another item", "swarm": "Join (or leave) the people working the step",
+	"comment": "Add a public or internal comment", "feedback": "Give satisfaction feedback (requester)",
+	"task": "Tick a checklist task of the step", "watch": "Add a watcher", "link": "Link to another item or a vendor ticket",
+}
+
+// Handler returns the route table wrapped in the middleware every request
+// passes through, outermost first: access log, security headers,
+// cross-origin protection; API routes add sign-in and Idempotency-Key.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-
-	mux.Handle("GET /api/v1/value-streams", s.api(s.listStreams))
-	mux.Handle("GET /api/v1/value-streams/{id}", s.api(s.showStream))
-	mux.Handle("GET /api/v1/value-streams/{id}/map.svg", s.api(s.streamMap))
-
-	mux.Handle("GET /{$}", s.page(s.indexPage))
-	mux.Handle("GET /streams/{id}", s.page(s.streamPage))
-	mux.HandleFunc("GET /static/report.css", s.stylesheet)
-
+	for _, rt := range s.routes() {
+		pattern := rt.method + " " + rt.path
+		switch {
+		case rt.raw != nil:
+			mux.HandleFunc(pattern, rt.raw)
+		case rt.html:
+			mux.Handle(pattern, s.page(rt.h))
+		default:
+			h := rt.h
+			if rt.method == "POST" {
+				h = s.idempotent(h)
+			}
+			if !rt.public {
+				h = s.signedIn(h)
+			}
+			mux.Handle(pattern, s.api(h))
+		}
+	}
+	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return newProblem("not-found", "no API route "+r.Method+" "+r.URL.Path)
+	}))
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(secure(cop.Handler(mux)))
 }

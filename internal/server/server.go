@@ -1,87 +1,191 @@
 // Package server is svcflow's HTTP surface: the JSON API under /api/v1, the
 // server-rendered pages and the operational endpoints. It depends on the
-// domain and on use-case packages, never on a particular store.
+// domain and the desk's use cases, never on a particular store.
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/auth"
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 // Options configures a Server. Everything it needs is passed in; it reads
 // no flags, environment or globals.
 type Options struct {
 	Logger  *slog.Logger
-	Streams []*svcflow.ValueStream
+	Desk    *desk.Desk
+	Limiter *auth.Limiter // login rate limiting; nil builds the default
+	// SecureCookies marks cookies Secure (the public URL is https).
+	SecureCookies bool
+	// MaxBodyBytes bounds JSON request bodies (default 1 MiB).
+	MaxBodyBytes int64
 }
 
 // Server holds what the handlers share.
 type Server struct {
-	log     *slog.Logger
-	streams []*svcflow.ValueStream
-	ready   atomic.Bool
+	log       *slog.Logger
+	desk      *desk.Desk
+	limiter   *auth.Limiter
+	secure    bool
+	maxBody   int64
+	ready     atomic.Bool
+	readyNote atomic.Value // string: why not ready yet
+
+	openAPIOnce sync.Once // the document is built once, on first request
+	openAPIJSON []byte
+	openAPIErr  error
 }
 
 // New returns a server that is live but not yet ready; call SetReady once
 // start-up work (migrations, demo data) is committed.
-func New(opt Options) *Server {
+func New(opt Options) (*Server, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{log: log, streams: opt.Streams}
+	lim := opt.Limiter
+	if lim == nil {
+		var err error
+		if lim, err = auth.NewLimiter(auth.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	maxBody := opt.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = 1 << 20
+	}
+	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody}
+	s.readyNote.Store("starting")
+	return s, nil
 }
 
 // SetReady marks the server ready: /readyz answers 200 from now on.
 func (s *Server) SetReady() { s.ready.Store(true) }
 
+// SetStarting says what start-up is doing, for /readyz.
+func (s *Server) SetStarting(note string) { s.readyNote.Store(note) }
+
 // handlerFunc is a handler that returns its failure instead of writing it,
 // so that every error reaches the client in one consistent shape.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// apiError is an error with an HTTP status and a stable problem type; its
-// Detail is safe to show to users.
-type apiError struct {
-	Status int
-	Type   string
-	Title  string
-	Detail string
+// problem is an RFC 9457 problem document. Type is one of the stable types
+// listed in the OpenAPI document; Detail is safe to show to users.
+type problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail"`
+	Errors []fieldError `json:"errors,omitempty"`
 }
 
-func (e *apiError) Error() string { return e.Detail }
-
-func notFound(detail string) error {
-	return &apiError{Status: http.StatusNotFound, Type: "not-found", Title: "Not found", Detail: detail}
+// fieldError names one offending field of a request.
+type fieldError struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
 }
 
-// problemTypeBase prefixes problem types; the OpenAPI document lists them.
+// apiError is an error with its problem document.
+type apiError struct{ p problem }
+
+func (e *apiError) Error() string { return e.p.Detail }
+
+// problemTypeBase prefixes problem types.
 const problemTypeBase = "https://svcflow.dev/problems/"
 
-// api adapts a JSON handler: errors become RFC 9457 problem documents, and
-// internal errors are logged once here and never sent to the client.
+// problemTypes lists every problem type with its status and title; the
+// OpenAPI document publishes it.
+var problemTypes = map[string]struct {
+	Status int
+	Title  string
+}{
+	"malformed":              {400, "Malformed request"},
+	"unauthorized":           {401, "Sign-in required"},
+	"forbidden":              {403, "Not allowed"},
+	"not-found":              {404, "Not found"},
+	"method-not-allowed":     {405, "Method not allowed"},
+	"conflict":               {409, "Conflict"},
+	"idempotency-in-flight":  {409, "Request with this Idempotency-Key in progress"},
+	"precondition-failed":    {412, "Version mismatch"},
+	"payload-too-large":      {413, "Request body too large"},
+	"unsupported-media-type": {415, "Unsupported media type"},
+	"invalid":                {422, "Invalid request"},
+	"precondition-required":  {428, "If-Match required"},
+	"too-many-requests":      {429, "Too many attempts"},
+	"internal":               {500, "Internal error"},
+}
+
+func newProblem(typ, detail string, fields ...fieldError) *apiError {
+	pt := problemTypes[typ]
+	return &apiError{problem{Type: problemTypeBase + typ, Title: pt.Title, Status: pt.Status, Detail: detail, Errors: fields}}
+}
+
+// fromDomain maps a domain error to its problem; other errors are internal.
+func fromDomain(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var de *svcflow.Error
+	if !errors.As(err, &de) {
+		return nil
+	}
+	var fields []fieldError
+	if de.Field != "" {
+		fields = []fieldError{{Field: de.Field, Detail: de.Message}}
+	}
+	switch de.Code {
+	case svcflow.ErrInvalid:
+		return newProblem("invalid", de.Error(), fields...)
+	case svcflow.ErrConflict:
+		if de.Field == "If-Match" {
+			return newProblem("precondition-failed", de.Message)
+		}
+		return newProblem("conflict", de.Error(), fields...)
+	case svcflow.ErrForbidden:
+		return newProblem("forbidden", de.Error())
+	case svcflow.ErrNotFound:
+		return newProblem("not-found", de.Error())
+	}
+	return nil
+}
+
+// api adapts a JSON handler: errors become problem documents, and internal
+// errors are logged once here and never sent to the client.
 func (s *Server) api(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
 		if err == nil {
 			return
 		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			ae = &apiError{Status: http.StatusInternalServerError, Type: "internal", Title: "Internal error", Detail: "the server could not complete the request; it has been logged"}
-		}
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(ae.Status)
-		json.NewEncoder(w).Encode(map[string]any{
-			"type": problemTypeBase + ae.Type, "title": ae.Title, "status": ae.Status, "detail": ae.Detail,
-		})
+		s.writeProblem(w, r, err)
 	})
+}
+
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	ae := fromDomain(err)
+	if ae == nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = newProblem("internal", "the server could not complete the request; the error has been logged")
+	}
+	if ae.p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="svcflow"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(ae.p.Status)
+	json.NewEncoder(w).Encode(ae.p)
 }
 
 // page adapts an HTML handler: internal errors are logged and answered
@@ -92,9 +196,8 @@ func (s *Server) page(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		var ae *apiError
-		if errors.As(err, &ae) {
-			http.Error(w, ae.Detail, ae.Status)
+		if ae := fromDomain(err); ae != nil {
+			http.Error(w, ae.p.Detail, ae.p.Status)
 			return
 		}
 		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)

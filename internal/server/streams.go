@@ -18,31 +18,49 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if !s.ready.Load() {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("starting\n"))
+		w.Write([]byte(s.readyNote.Load().(string) + "\n"))
 		return
 	}
 	w.Write([]byte("ready\n"))
 }
 
-func (s *Server) stream(id string) (*svcflow.ValueStream, error) {
-	for _, st := range s.streams {
+func (s *Server) streams(r *http.Request) ([]*svcflow.ValueStream, error) {
+	return s.desk.Store().LatestStreams(r.Context())
+}
+
+func (s *Server) stream(r *http.Request) (*svcflow.ValueStream, error) {
+	all, err := s.streams(r)
+	if err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	for _, st := range all {
 		if st.ID == id {
 			return st, nil
 		}
 	}
-	return nil, notFound("no value stream " + id)
+	return nil, newProblem("not-found", "no value stream "+id)
 }
 
-func (s *Server) listStreams(w http.ResponseWriter, _ *http.Request) error {
-	out := make([]svcflow.StreamSummary, len(s.streams))
-	for i, st := range s.streams {
-		out[i] = st.Summary()
+// streamList lists value streams.
+type streamList struct {
+	Items []svcflow.StreamSummary `json:"items"`
+}
+
+func (s *Server) listStreams(w http.ResponseWriter, r *http.Request) error {
+	all, err := s.streams(r)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	out := streamList{Items: make([]svcflow.StreamSummary, len(all))}
+	for i, st := range all {
+		out.Items[i] = st.Summary()
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) showStream(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.stream(r.PathValue("id"))
+	st, err := s.stream(r)
 	if err != nil {
 		return err
 	}
@@ -50,7 +68,7 @@ func (s *Server) showStream(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) streamMap(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.stream(r.PathValue("id"))
+	st, err := s.stream(r)
 	if err != nil {
 		return err
 	}
@@ -71,22 +89,26 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <table><tr><th>Value stream</th><th>Routing</th><th>Steps</th><th>Target lead time</th></tr>
 {{range .}}<tr><td><a href="/streams/{{.ID}}">{{.Name}}</a></td><td>{{.AppliesTo}}{{if .Default}} (default){{end}}</td><td class="num">{{len .Steps}}</td><td>{{.TargetLeadTime}}</td></tr>
 {{end}}</table>
-<p class="muted">JSON: <a href="/api/v1/value-streams">/api/v1/value-streams</a>. ITIL® is a registered trademark of PeopleCert; svcflow is not affiliated.</p>
+<p class="muted">API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. ITIL® is a registered trademark of PeopleCert; svcflow is not affiliated.</p>
 </body></html>
 `))
 
-func (s *Server) indexPage(w http.ResponseWriter, _ *http.Request) error {
+func (s *Server) indexPage(w http.ResponseWriter, r *http.Request) error {
+	all, err := s.streams(r)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := indexTemplate.Execute(&buf, s.streams); err != nil {
+	if err := indexTemplate.Execute(&buf, all); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
 func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.stream(r.PathValue("id"))
+	st, err := s.stream(r)
 	if err != nil {
 		return err
 	}

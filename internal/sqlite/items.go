@@ -89,6 +89,14 @@ func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return desk.ErrConflict
 		}
+		if ct := c.Content; ct != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE item_content SET title = ?, description = ? WHERE item = ?`, ct.Title, ct.Description, w.ID); err != nil {
+				return fmt.Errorf("update content of %s: %w", w.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE item_search SET title = ?, description = ? WHERE item = ?`, ct.Title, ct.Description, w.ID); err != nil {
+				return fmt.Errorf("index %s: %w", w.ID, err)
+			}
+		}
 	}
 	for _, p := range w.Watchers {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_watchers (item, person) VALUES (?, ?)`, w.ID, p); err != nil {

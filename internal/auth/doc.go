@@ -1,0 +1,13 @@
+// Package auth provides credential primitives: password hashing (argon2id),
+// API tokens, session and CSRF tokens, and login rate limiting.
+//
+// It does no HTTP and no storage: the server and the store use it. Secrets
+// that the server hands out (API tokens, session IDs) are random, shown once
+// and stored only as a SHA-256 digest, so a leaked database does not let
+// anyone sign in; a fast hash is enough for them because they carry 256 bits
+// of entropy. Passwords carry little entropy, so they alone get a slow,
+// memory-hard hash.
+//
+// Nothing here reads the clock or keeps package-level mutable state: the
+// Limiter takes its clock in its Options.
+package auth

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/library"
+	"github.com/svcflow/svcflow/internal/sqlite"
+	"github.com/svcflow/svcflow/internal/streamdef"
+)
+
+// defaultDataDir is where the embedded store lives when neither --data nor
+// SVCFLOW_DATA says otherwise: beside the command, visible and easy to find.
+const defaultDataDir = "svcflow-data"
+
+// storeFlags are the flags of every command that opens the store.
+type storeFlags struct {
+	data     string
+	syncFull bool
+}
+
+func (f *storeFlags) register(e *env, fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", cmp.Or(e.getenv("SVCFLOW_DATA"), defaultDataDir), "data `DIR` of the embedded store, created if missing (env SVCFLOW_DATA)")
+	fs.BoolVar(&f.syncFull, "sync-full", false, "synchronous=FULL: commits survive power loss, not only crashes")
+}
+
+// open opens the store. Only the cli knows which engine is in use.
+func (f *storeFlags) open(ctx context.Context) (desk.Store, error) {
+	s, err := sqlite.Open(ctx, f.data, sqlite.Options{SyncFull: f.syncFull})
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", f.data, err)
+	}
+	return s, nil
+}
+
+// registerStreams loads the library plus a directory and registers every
+// stream by revision with the desk.
+func registerStreams(ctx context.Context, e *env, d *desk.Desk, dir string) ([]*svcflow.ValueStream, error) {
+	layers := []map[string][]byte{library.Files()}
+	if dir != "" {
+		files, err := streamdef.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, files)
+	}
+	streams, diags := streamdef.LoadLayers(layers...)
+	for _, dg := range diags {
+		fmt.Fprintln(e.stderr, dg)
+	}
+	if streamdef.HasErrors(diags) {
+		return nil, errReported
+	}
+	if err := d.RegisterStreams(ctx, svcflow.SystemActor, streams); err != nil {
+		return nil, err
+	}
+	return streams, nil
+}

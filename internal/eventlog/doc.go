@@ -1,0 +1,30 @@
+// Package eventlog owns reading and writing event logs in CSV and XES
+// (IEEE 1849), the formats analysts and process mining tools exchange.
+//
+// The writers export svcflow's own events: XESWriter streams one trace per
+// work item and CSVWriter one row per event, both in constant memory so an
+// export of millions of events never holds them all. A later change adds the
+// readers (and a compact columnar log); the formats are designed so that a
+// reader can rebuild every svcflow.Event field from what the writers wrote:
+//
+//   - step events (SPEC §3 visits) carry an XES lifecycle transition
+//     (see Lifecycle), so tools that understand the standard lifecycle model
+//     measure wait and cycle time without knowing svcflow;
+//   - every event carries its type as svcflow:type (XES) or in the type
+//     column (CSV), so nothing depends on the lifecycle mapping being
+//     inverted;
+//   - payload fields keep their JSON names from svcflow.EventData, prefixed
+//     with "svcflow:" in XES and in the CSV detail column otherwise.
+//
+// Both writers format times with TimeLayout (UTC, milliseconds, truncated)
+// and pass every string through the same cleaning: a byte that is not valid
+// UTF-8, and a character XML 1.0 cannot hold (C0 controls other than tab,
+// newline and carriage return, U+FFFE, U+FFFF), becomes one U+FFFD each. XML
+// would otherwise be malformed, and keeping CSV identical lets an analyst
+// compare the two exports value for value.
+//
+// Events carry no free text: titles, descriptions and comment bodies live in
+// rows that events reference by id (svcflow.Event). Cells are therefore
+// written as they are, with no spreadsheet formula guard (a leading ' would
+// change ids and break round trips).
+package eventlog

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/auth"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+type ctxKey int
+
+const personKey ctxKey = iota
+
+// personOf returns the signed-in person of a request that passed signedIn.
+func personOf(r *http.Request) *svcflow.Person {
+	p, _ := r.Context().Value(personKey).(*svcflow.Person)
+	return p
+}
+
+// sessionCookie names the browser session cookie; the __Host- prefix pins
+// it to this host and path when cookies are Secure.
+func (s *Server) sessionCookie() string {
+	if s.secure {
+		return "__Host-svcflow_session"
+	}
+	return "svcflow_session"
+}
+
+// sessionTTL is how long a browser session lasts.
+const sessionTTL = 12 * time.Hour
+
+// identify finds the person behind a bearer token or a session cookie.
+func (s *Server) identify(r *http.Request) (*svcflow.Person, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := auth.ParseBearer(h)
+		if !ok {
+			return nil, newProblem("unauthorized", "the Authorization header is not a svcflow bearer token")
+		}
+		p, err := s.desk.PersonByToken(r.Context(), auth.HashToken(tok))
+		if errors.Is(err, desk.ErrNotFound) {
+			return nil, newProblem("unauthorized", "unknown or revoked token")
+		}
+		return p, err
+	}
+	if c, err := r.Cookie(s.sessionCookie()); err == nil {
+		p, _, err := s.desk.PersonBySession(r.Context(), auth.HashToken(c.Value))
+		if errors.Is(err, desk.ErrNotFound) {
+			return nil, newProblem("unauthorized", "the session has ended; sign in again")
+		}
+		return p, err
+	}
+	return nil, newProblem("unauthorized", "sign in, or send a bearer token")
+}
+
+// signedIn requires a signed-in person for the API handler.
+func (s *Server) signedIn(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.identify(r)
+		if err != nil {
+			return err
+		}
+		if p.Erased {
+			return newProblem("unauthorized", "this account no longer exists")
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), personKey, p)))
+	}
+}
+
+// clientAddr is the peer address (proxies are not trusted here).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginRequest is the body of POST /api/v1/sessions.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// sessionInfo answers a sign-in: who signed in and the CSRF token forms
+// must carry.
+type sessionInfo struct {
+	Person    personView `json:"person"`
+	CSRFToken string     `json:"csrf_token"`
+	Expires   time.Time  `json:"expires"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in loginRequest
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	addr := clientAddr(r)
+	if ok, retry := s.limiter.Allow(email, addr); !ok {
+		w.Header().Set("Retry-After", retryAfter(retry))
+		return newProblem("too-many-requests", "too many failed sign-ins; wait and try again")
+	}
+	p, hash, err := s.desk.Login(r.Context(), email)
+	if err != nil && !errors.Is(err, desk.ErrNotFound) {
+		return err
+	}
+	ok := false
+	if err == nil {
+		ok, _ = auth.CheckPassword(hash, in.Password)
+	}
+	if !ok {
+		s.limiter.Fail(email, addr)
+		return newProblem("unauthorized", "wrong email or password")
+	}
+	s.limiter.Succeed(email, addr)
+	plain, hashed, err := auth.NewSessionID()
+	if err != nil {
+		return err
+	}
+	csrf, err := auth.NewCSRFToken()
+	if err != nil {
+		return err
+	}
+	sess := desk.Session{Hash: hashed, Person: p.ID, CSRF: csrf, Expires: s.desk.Now().Add(sessionTTL)}
+	if err := s.desk.StartSession(r.Context(), sess); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: plain, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, Expires: sess.Expires})
+	return writeJSON(w, http.StatusCreated, sessionInfo{Person: viewPerson(p), CSRFToken: csrf, Expires: sess.Expires})
+}
+
+func retryAfter(d time.Duration) string {
+	secs := int(d.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	return itoa(secs)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(s.sessionCookie()); err == nil {
+		if err := s.desk.EndSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, viewPerson(personOf(r)))
+}
