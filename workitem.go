@@ -228,6 +228,9 @@ func (w *WorkItem) Apply(e Event) error {
 		}
 	case EventSwarmLeft:
 		w.Visit.Swarm = slices.DeleteFunc(w.Visit.Swarm, func(p string) bool { return p == d.Person })
+		if len(w.Visit.Swarm) == 0 {
+			w.Visit.Swarm = nil // the same state as never swarmed, as stored state decodes it
+		}
 	case EventTaskDone:
 		w.Visit.TasksDone = append(w.Visit.TasksDone, d.Task)
 	case EventApprovalGiven:

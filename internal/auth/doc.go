@@ -8,6 +8,6 @@
 // of entropy. Passwords carry little entropy, so they alone get a slow,
 // memory-hard hash.
 //
-// Nothing here reads the clock or keeps package-level mutable state: the
-// Limiter takes its clock in its Options.
+// There is no package-level mutable state, and the Limiter takes its clock
+// in its Options, so tests drive time by hand.
 package auth

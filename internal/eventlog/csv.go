@@ -28,7 +28,7 @@ func CSVColumns() []string { return slices.Clone(csvColumns) }
 //
 // case is the item id; time is in TimeLayout; lifecycle is the standard
 // XES transition of a step event (Lifecycle) and empty for other events,
-// so `svcflow analyze` and other tools read the file with lifecycle timing;
+// so a reader can measure with lifecycle timing (SPEC §3);
 // team, person, outcome and reason are the svcflow.EventData fields of
 // those names. detail holds every other non-empty EventData field as
 // key=value pairs joined by ";", sorted by key, keys being the JSON names

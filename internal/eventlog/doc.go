@@ -13,8 +13,9 @@
 //   - every event carries its type as svcflow:type (XES) or in the type
 //     column (CSV), so nothing depends on the lifecycle mapping being
 //     inverted;
-//   - payload fields keep their JSON names from svcflow.EventData, prefixed
-//     with "svcflow:" in XES and in the CSV detail column otherwise.
+//   - payload fields keep their JSON names from svcflow.EventData: as
+//     svcflow:<name> attributes in XES (the team as org:group), and in CSV
+//     as a column (team, person, outcome, reason) or in the detail column.
 //
 // Both writers format times with TimeLayout (UTC, milliseconds, truncated)
 // and pass every string through the same cleaning: a byte that is not valid

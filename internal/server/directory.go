@@ -99,9 +99,15 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request) error {
 
 // teamList, orgList and serviceList wrap the directory lists.
 type (
-	teamList    struct{ Items []*svcflow.Team `json:"items"` }
-	orgList     struct{ Items []*svcflow.Organisation `json:"items"` }
-	serviceList struct{ Items []*svcflow.Service `json:"items"` }
+	teamList struct {
+		Items []*svcflow.Team `json:"items"`
+	}
+	orgList struct {
+		Items []*svcflow.Organisation `json:"items"`
+	}
+	serviceList struct {
+		Items []*svcflow.Service `json:"items"`
+	}
 )
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
@@ -223,4 +229,3 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
-

@@ -438,21 +438,21 @@ func (s *Server) itemEvents(w http.ResponseWriter, r *http.Request) error {
 
 // visitTimes is one measured visit of an item.
 type visitTimes struct {
-	Step      string                   `json:"step"`
-	Ordinal   int                      `json:"ordinal"`
-	Entered   time.Time                `json:"entered"`
-	Ended     *time.Time               `json:"ended"`
-	Outcome   string                   `json:"outcome,omitempty"`
-	Exit      string                   `json:"exit_reason,omitempty"`
-	WaitS     float64                  `json:"wait_seconds"`
-	CycleS    float64                  `json:"cycle_seconds"`
-	BlockedS  float64                  `json:"blocked_seconds"`
-	Teams     []string                 `json:"teams"`
-	Persons   []string                 `json:"persons"`
-	EffortS   map[string]float64       `json:"effort_seconds"`
-	Requeues  int                      `json:"requeues"`
-	Completed bool                     `json:"completed"`
-	Activity  svcflow.Activity         `json:"activity"`
+	Step      string             `json:"step"`
+	Ordinal   int                `json:"ordinal"`
+	Entered   time.Time          `json:"entered"`
+	Ended     *time.Time         `json:"ended"`
+	Outcome   string             `json:"outcome,omitempty"`
+	Exit      string             `json:"exit_reason,omitempty"`
+	WaitS     float64            `json:"wait_seconds"`
+	CycleS    float64            `json:"cycle_seconds"`
+	BlockedS  float64            `json:"blocked_seconds"`
+	Teams     []string           `json:"teams"`
+	Persons   []string           `json:"persons"`
+	EffortS   map[string]float64 `json:"effort_seconds"`
+	Requeues  int                `json:"requeues"`
+	Completed bool               `json:"completed"`
+	Activity  svcflow.Activity   `json:"activity"`
 }
 
 func (s *Server) itemVisits(w http.ResponseWriter, r *http.Request) error {

@@ -39,6 +39,9 @@ type schemas struct {
 var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 
 func (sc *schemas) of(t reflect.Type) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		return nullable(sc.of(t.Elem()))
+	}
 	if e, ok := enums[t]; ok {
 		return map[string]any{"type": "string", "enum": e}
 	}
@@ -52,17 +55,6 @@ func (sc *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {
-	case reflect.Pointer:
-		inner := sc.of(t.Elem())
-		if ty, ok := inner["type"].(string); ok {
-			out := map[string]any{}
-			for k, v := range inner {
-				out[k] = v
-			}
-			out["type"] = []any{ty, "null"}
-			return out
-		}
-		return map[string]any{"anyOf": []any{inner, map[string]any{"type": "null"}}}
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
@@ -89,6 +81,19 @@ func (sc *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{}
 	}
 	return map[string]any{}
+}
+
+// nullable lets a schema also match null.
+func nullable(inner map[string]any) map[string]any {
+	if ty, ok := inner["type"].(string); ok {
+		out := map[string]any{}
+		for k, v := range inner {
+			out[k] = v
+		}
+		out["type"] = []any{ty, "null"}
+		return out
+	}
+	return map[string]any{"anyOf": []any{inner, map[string]any{"type": "null"}}}
 }
 
 // object is a struct's schema: its JSON fields, the ones without omitempty

@@ -10,10 +10,10 @@ import (
 type route struct {
 	method, path string
 	summary      string
-	public       bool  // no sign-in needed
-	request      any   // a value of the request body type, or nil
-	response     any   // a value of the success body type, or nil for no body
-	status       int   // success status
+	public       bool // no sign-in needed
+	request      any  // a value of the request body type, or nil
+	response     any  // a value of the success body type, or nil for no body
+	status       int  // success status
 	query        []param
 	html         bool // a page, not JSON
 	h            handlerFunc

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// outcome classes for the route × role table: allowed means the role rules
+// let the request through (it may still be refused for the item's state).
+const (
+	allowed = "allowed"
+	denied  = "403"
+	hidden  = "404"
+	anon    = "401"
+)
+
+func classify(status int) string {
+	switch status {
+	case 401, 429: // 429: repeated failed sign-ins are refused before checking
+		return anon
+	case 403:
+		return denied
+	case 404:
+		return hidden
+	}
+	if status >= 500 {
+		return fmt.Sprintf("server error %d", status)
+	}
+	return allowed
+}
+
+// TestRouteRoleMatrix checks SPEC §8 on every API route for every role:
+// anonymous callers are refused, requesters see only their own items (404
+// otherwise), agents their teams' items, managers everything, and only
+// admins configure. The table must name every route.
+func TestRouteRoleMatrix(t *testing.T) {
+	roles := []string{"", "ursula", "victor", "alice", "bob", "max", "ada"}
+	// expectations per role, in the order of roles.
+	item := []string{anon, allowed, hidden, allowed, hidden, allowed, allowed}
+	itemAgentOnly := []string{anon, denied, hidden, allowed, hidden, allowed, allowed}
+	everyone := []string{anon, allowed, allowed, allowed, allowed, allowed, allowed}
+	staff := []string{anon, denied, denied, allowed, allowed, allowed, allowed}
+	managers := []string{anon, denied, denied, denied, denied, allowed, allowed}
+	admins := []string{anon, denied, denied, denied, denied, denied, allowed}
+	public := []string{allowed, allowed, allowed, allowed, allowed, allowed, allowed}
+
+	table := map[string][]string{
+		"GET /api/v1/openapi.json":               public,
+		"POST /api/v1/sessions":                  {anon, anon, anon, anon, anon, anon, anon}, // a wrong password, whoever asks
+		"DELETE /api/v1/sessions/current":        public,
+		"GET /api/v1/me":                         everyone,
+		"GET /api/v1/work-items":                 everyone,
+		"POST /api/v1/work-items":                everyone,
+		"GET /api/v1/work-items/{id}":            item,
+		"PATCH /api/v1/work-items/{id}":          itemAgentOnly,
+		"GET /api/v1/work-items/{id}/events":     item,
+		"GET /api/v1/work-items/{id}/visits":     item,
+		"GET /api/v1/work-items/{id}/comments":   item,
+		"GET /api/v1/events":                     managers,
+		"GET /api/v1/value-streams":              everyone,
+		"GET /api/v1/value-streams/{id}":         everyone,
+		"GET /api/v1/value-streams/{id}/map.svg": everyone,
+		"GET /api/v1/people":                     staff,
+		"POST /api/v1/people":                    admins,
+		"GET /api/v1/people/{id}":                []string{anon, allowed, hidden, allowed, allowed, allowed, allowed},
+		"GET /api/v1/teams":                      everyone,
+		"POST /api/v1/teams":                     admins,
+		"GET /api/v1/organisations":              staff,
+		"POST /api/v1/organisations":             admins,
+		"GET /api/v1/services":                   everyone,
+		"POST /api/v1/services":                  admins,
+		"GET /api/v1/catalogue":                  everyone,
+	}
+	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
+	for a := range actionFields {
+		if requesterActions[a] {
+			table["POST /api/v1/work-items/{id}/"+a] = item
+		} else {
+			table["POST /api/v1/work-items/{id}/"+a] = itemAgentOnly
+		}
+	}
+	bodies := map[string]string{
+		"POST /api/v1/sessions":                   `{"email":"ursula@example.org","password":"nope"}`,
+		"POST /api/v1/work-items":                 `{"kind":"incident","title":"Matrix"}`,
+		"PATCH /api/v1/work-items/{id}":           `{"impact":2}`,
+		"POST /api/v1/people":                     `{"id":"p-%d","name":"P","email":"p%d@example.org","role":"requester"}`,
+		"POST /api/v1/teams":                      `{"id":"team-%d","name":"T"}`,
+		"POST /api/v1/organisations":              `{"id":"org-%d","name":"O"}`,
+		"POST /api/v1/services":                   `{"id":"svc-%d","name":"S"}`,
+		"POST /api/v1/work-items/{id}/comment":    `{"body":"hello"}`,
+		"POST /api/v1/work-items/{id}/escalate":   `{"team":"application-support"}`,
+		"POST /api/v1/work-items/{id}/reclassify": `{"kind":"query"}`,
+		"POST /api/v1/work-items/{id}/duplicate":  `{"of":"INC-1"}`,
+		"POST /api/v1/work-items/{id}/feedback":   `{"score":4}`,
+		"POST /api/v1/work-items/{id}/pause":      `{"reason":"awaiting_vendor"}`,
+		"POST /api/v1/work-items/{id}/assign":     `{"person":"alice"}`,
+		"POST /api/v1/work-items/{id}/task":       `{"task":"x"}`,
+		"POST /api/v1/work-items/{id}/watch":      `{"person":"ursula"}`,
+		"POST /api/v1/work-items/{id}/link":       `{"type":"vendor-ticket","other":"V-1"}`,
+		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
+	}
+	e := newTestEnv(t)
+	n := 0
+	for _, rt := range e.srv.routes() {
+		if rt.html || rt.raw != nil {
+			continue
+		}
+		key := rt.method + " " + rt.path
+		want, ok := table[key]
+		if !ok {
+			t.Errorf("route %s has no row in the route × role table", key)
+			continue
+		}
+		for i, who := range roles {
+			n++
+			// A fresh item of ursula's for every call: earlier calls cannot
+			// change what later ones see.
+			it := e.open("ursula", map[string]any{"kind": "incident", "title": "Matrix item"})
+			path := strings.ReplaceAll(rt.path, "{id}", it.ID)
+			switch {
+			case strings.HasPrefix(rt.path, "/api/v1/value-streams/{id}"):
+				path = strings.ReplaceAll(rt.path, "{id}", "restore-live-service")
+			case rt.path == "/api/v1/people/{id}":
+				path = "/api/v1/people/ursula"
+			}
+			var body any
+			if b, ok := bodies[key]; ok {
+				b = strings.ReplaceAll(b, "%d", fmt.Sprint(n))
+				body = b
+			}
+			headers := []string{}
+			if rt.method == "PATCH" {
+				headers = []string{"If-Match", etag(it.Version)}
+			}
+			r := e.do(who, rt.method, path, body, headers...)
+			if got := classify(r.status); got != want[i] {
+				t.Errorf("%s as %q: %s (%d), want %s: %.200s", key, who, got, r.status, want[i], r.body)
+			}
+		}
+	}
+	if n < 200 {
+		t.Errorf("only %d route × role checks", n)
+	}
+}

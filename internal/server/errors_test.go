@@ -1,0 +1,172 @@
+package server
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestRefusalsChangeNothing: every bad request gets a problem document that
+// names what is wrong, and the event log does not move.
+func TestRefusalsChangeNothing(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("alice", map[string]any{"kind": "incident", "title": "Laptop will not boot", "entry": "monitoring", "requested_for": "ursula"})
+	chg := e.open("ursula", map[string]any{"kind": "change", "title": "Upgrade the mail server"})
+	e.action("cm", chg.ID, "complete", nil) // now at the approval step
+	item := "/api/v1/work-items/" + w.ID
+	big := `{"title":"` + strings.Repeat("x", 2<<20) + `"}`
+	tests := []struct {
+		name, who, method, path string
+		body                    any
+		headers                 []string
+		status                  int
+		typ, field, detail      string
+	}{
+		{"malformed JSON", "ursula", "POST", "/api/v1/work-items", `{"kind": "incident",`, nil, 400, "malformed", "", "ends too early"},
+		{"syntax error", "ursula", "POST", "/api/v1/work-items", `{"kind" "incident"}`, nil, 400, "malformed", "", "malformed JSON at byte"},
+		{"two values", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a"} {}`, nil, 400, "malformed", "", "more than one JSON value"},
+		{"unknown field", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a","colour":"red"}`, nil, 422, "invalid", "colour", "unknown field"},
+		{"wrong type", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a","impact":"high"}`, nil, 422, "invalid", "impact", "expected a number"},
+		{"bad enum", "ursula", "POST", "/api/v1/work-items", `{"kind":"bug","title":"a"}`, nil, 422, "invalid", "kind", `unknown kind "bug"`},
+		{"missing kind", "ursula", "POST", "/api/v1/work-items", `{"title":"a"}`, nil, 422, "invalid", "kind", "missing"},
+		{"missing title", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident"}`, nil, 422, "invalid", "title", "missing title"},
+		{"bad impact", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a","impact":7}`, nil, 422, "invalid", "impact", "impact 7"},
+		{"oversize body", "ursula", "POST", "/api/v1/work-items", big, nil, 413, "payload-too-large", "", "larger than"},
+		{"wrong media type", "ursula", "POST", "/api/v1/work-items", `kind=incident`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported-media-type", "", "application/json"},
+		{"illegal outcome", "alice", "POST", item + "/complete", `{"outcome":"fixd"}`, nil, 422, "invalid", "outcome", `did you mean "fixed"?`},
+		{"field of another action", "alice", "POST", item + "/start", `{"outcome":"fixed"}`, nil, 422, "invalid", "outcome", "start takes no field"},
+		{"illegal transition", "alice", "POST", item + "/close", nil, nil, 409, "conflict", "", "only a resolved item"},
+		{"resume unpaused", "alice", "POST", item + "/resume", nil, nil, 409, "conflict", "", "not paused"},
+		{"pause without reason", "alice", "POST", item + "/pause", nil, nil, 422, "invalid", "reason", "needs a reason"},
+		{"approval by a non-approver", "max", "POST", "/api/v1/work-items/" + chg.ID + "/approve", nil, nil, 403, "forbidden", "", "not an approver"},
+		{"requester starting work", "ursula", "POST", item + "/start", nil, nil, 403, "forbidden", "", "requester may not start"},
+		{"requester sees no others' items", "victor", "GET", item, nil, nil, 404, "not-found", "", "no work item"},
+		{"requester acts on others' items", "victor", "POST", item + "/comment", `{"body":"hi"}`, nil, 404, "not-found", "", "no work item"},
+		{"unknown item", "alice", "GET", "/api/v1/work-items/INC-999999", nil, nil, 404, "not-found", "", "no work item"},
+		{"unknown action", "alice", "POST", item + "/frobnicate", nil, nil, 404, "not-found", "", "no API route"},
+		{"no sign-in", "", "GET", "/api/v1/work-items", nil, nil, 401, "unauthorized", "", "sign in"},
+		{"bad token", "", "GET", "/api/v1/work-items", nil, []string{"Authorization", "Bearer svcf_" + strings.Repeat("A", 43)}, 401, "unauthorized", "", "unknown or revoked"},
+		{"patch without If-Match", "alice", "PATCH", item, `{"impact":1}`, nil, 428, "precondition-required", "", "If-Match"},
+		{"patch stale If-Match", "alice", "PATCH", item, `{"impact":1}`, []string{"If-Match", `"v1"`}, 412, "precondition-failed", "", "not 1"},
+		{"action stale If-Match", "alice", "POST", item + "/start", nil, []string{"If-Match", `"v1"`}, 412, "precondition-failed", "", "not 1"},
+		{"bad If-Match", "alice", "POST", item + "/start", nil, []string{"If-Match", `banana`}, 400, "malformed", "If-Match", "expected an ETag"},
+		{"events for agents", "alice", "GET", "/api/v1/events", nil, nil, 403, "forbidden", "", "managers and admins"},
+		{"bad cursor", "max", "GET", "/api/v1/events?after=x", nil, nil, 422, "invalid", "after", "sequence number"},
+		{"agent adds a person", "alice", "POST", "/api/v1/people", `{"id":"z","name":"Z","email":"z@example.org","role":"agent"}`, nil, 403, "forbidden", "", "only admins"},
+		{"bad email", "ada", "POST", "/api/v1/people", `{"id":"z","name":"Z","email":"not-an-email","role":"agent"}`, nil, 422, "invalid", "email", "not an email"},
+	}
+	before := e.eventCount()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tt.who, tt.method, tt.path, tt.body, tt.headers...)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", r.status, tt.status, r.body)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			var p problem
+			if err := json.Unmarshal(r.body, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Type != problemTypeBase+tt.typ || p.Status != tt.status || !strings.Contains(p.Detail, tt.detail) {
+				t.Errorf("problem %+v; want type %s containing %q", p, tt.typ, tt.detail)
+			}
+			if tt.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tt.field) {
+				t.Errorf("field errors %+v, want field %s", p.Errors, tt.field)
+			}
+		})
+	}
+	if after := e.eventCount(); after != before {
+		t.Errorf("refused requests wrote %d events", after-before)
+	}
+}
+
+func TestETagAndIfMatch(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Slow wifi"})
+	r := e.must(200, "alice", "GET", "/api/v1/work-items/"+w.ID, nil)
+	etag := r.header.Get("ETag")
+	if etag != `"v2"` {
+		t.Fatalf("ETag %q", etag)
+	}
+	var got workItem
+	e.must(200, "alice", "PATCH", "/api/v1/work-items/"+w.ID, map[string]any{"impact": 1, "urgency": 1, "title": "Wifi down on floor 3"}, "If-Match", etag).json(t, &got)
+	if got.Priority != "P1" || got.Title != "Wifi down on floor 3" {
+		t.Errorf("patched: %s %q", got.Priority, got.Title)
+	}
+	// The old ETag no longer matches: the second writer learns it lost.
+	e.must(412, "alice", "PATCH", "/api/v1/work-items/"+w.ID, map[string]any{"impact": 2}, "If-Match", etag)
+	r = e.must(200, "alice", "POST", "/api/v1/work-items/"+w.ID+"/start", nil, "If-Match", etagOf(got.Version))
+	if r.header.Get("ETag") == etagOf(got.Version) {
+		t.Error("ETag did not change after an action")
+	}
+	// A title change is recorded, without its text.
+	for _, ev := range mustEvents(t, e, w.ID) {
+		if ev.Type == "field_changed" && ev.Data.Field == "title" && (ev.Before != "" || ev.After != "") {
+			t.Errorf("the event log holds free text: %+v", ev)
+		}
+	}
+}
+
+func etagOf(v int) string { return etag(v) }
+
+func mustEvents(t *testing.T, e *testEnv, id string) []eventJSON {
+	var evs struct {
+		Events []eventJSON `json:"events"`
+	}
+	e.must(200, "max", "GET", "/api/v1/work-items/"+id+"/events", nil).json(t, &evs)
+	return evs.Events
+}
+
+type eventJSON struct {
+	Seq    int64  `json:"seq"`
+	Type   string `json:"type"`
+	Step   string `json:"step"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	Actor  string `json:"actor"`
+	Data   struct {
+		Field string `json:"field"`
+	} `json:"data"`
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	e := newTestEnv(t)
+	body := map[string]any{"kind": "service_request", "title": "New monitor"}
+	r1 := e.must(201, "ursula", "POST", "/api/v1/work-items", body, "Idempotency-Key", "k-1")
+	r2 := e.must(201, "ursula", "POST", "/api/v1/work-items", body, "Idempotency-Key", "k-1")
+	if string(r1.body) != string(r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the repeat did not return the original answer:\n%s\n%s", r1.body, r2.body)
+	}
+	var list itemList
+	e.must(200, "ursula", "GET", "/api/v1/work-items", nil).json(t, &list)
+	if len(list.Items) != 1 {
+		t.Errorf("%d items after a repeated POST, want 1", len(list.Items))
+	}
+	// Another person's identical key is theirs alone.
+	e.must(201, "victor", "POST", "/api/v1/work-items", body, "Idempotency-Key", "k-1")
+	// A refused request is remembered too: the repeat gets the same refusal.
+	var w workItem
+	r1.json(t, &w)
+	a := e.do("alice", "POST", "/api/v1/work-items/"+w.ID+"/close", nil, "Idempotency-Key", "k-2")
+	b := e.do("alice", "POST", "/api/v1/work-items/"+w.ID+"/close", nil, "Idempotency-Key", "k-2")
+	if a.status != 409 || b.status != 409 || string(a.body) != string(b.body) {
+		t.Errorf("refusal not replayed: %d %d", a.status, b.status)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.do("", "POST", "/api/v1/sessions", map[string]any{"email": "alice@example.org", "password": "wrong"})
+	if r.status != 401 {
+		t.Fatalf("no password set: %d", r.status)
+	}
+	statuses := []int{}
+	for range 6 {
+		statuses = append(statuses, e.do("", "POST", "/api/v1/sessions", map[string]any{"email": "alice@example.org", "password": "wrong"}).status)
+	}
+	if statuses[len(statuses)-1] != 429 {
+		t.Errorf("statuses %v: repeated failures should be limited with 429", statuses)
+	}
+}
