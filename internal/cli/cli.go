@@ -50,6 +50,7 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
+		{"export", "write the event log as XES or CSV", runExport},
 		{"user", "add a person: user add --email E --name N --role R", runUser},
 		{"token", "create an API token: token create --person ID", runToken},
 		{"version", "print the version", runVersion},

@@ -46,6 +46,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	public := []string{allowed, allowed, allowed, allowed, allowed, allowed, allowed}
 
 	table := map[string][]string{
+		"GET /metrics":                           public,
 		"GET /api/v1/openapi.json":               public,
 		"POST /api/v1/sessions":                  {anon, anon, anon, anon, anon, anon, anon}, // a wrong password, whoever asks
 		"DELETE /api/v1/sessions/current":        public,

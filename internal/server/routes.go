@@ -43,6 +43,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/healthz", summary: "Liveness", public: true, raw: s.healthz, status: 200},
 		{method: "GET", path: "/readyz", summary: "Readiness: migrations (and demo data) committed", public: true, raw: s.readyz, status: 200},
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This document", public: true, h: s.openAPI, status: 200},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics of this instance", public: true, raw: s.metrics.handler().ServeHTTP, status: 200},
 
 		{method: "POST", path: "/api/v1/sessions", summary: "Sign in with email and password (sets the session cookie)", public: true,
 			request: loginRequest{}, response: sessionInfo{}, status: 201, h: s.login},
@@ -116,9 +117,9 @@ func (s *Server) Handler() http.Handler {
 		pattern := rt.method + " " + rt.path
 		switch {
 		case rt.raw != nil:
-			mux.HandleFunc(pattern, rt.raw)
+			mux.Handle(pattern, s.metrics.instrument(pattern, rt.raw))
 		case rt.html:
-			mux.Handle(pattern, s.page(rt.h))
+			mux.Handle(pattern, s.metrics.instrument(pattern, s.page(rt.h)))
 		default:
 			h := rt.h
 			if rt.method == "POST" {
@@ -127,7 +128,7 @@ func (s *Server) Handler() http.Handler {
 			if !rt.public {
 				h = s.signedIn(h)
 			}
-			mux.Handle(pattern, s.api(h))
+			mux.Handle(pattern, s.metrics.instrument(pattern, s.api(h)))
 		}
 	}
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {

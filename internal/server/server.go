@@ -40,6 +40,8 @@ type Server struct {
 	ready     atomic.Bool
 	readyNote atomic.Value // string: why not ready yet
 
+	metrics *metrics
+
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte
 	openAPIErr  error
@@ -63,7 +65,7 @@ func New(opt Options) (*Server, error) {
 	if maxBody <= 0 {
 		maxBody = 1 << 20
 	}
-	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody}
+	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics()}
 	s.readyNote.Store("starting")
 	return s, nil
 }
