@@ -15,10 +15,11 @@ import (
 func TestDemoServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	dir := t.TempDir()
 	pr, pw := io.Pipe()
 	exit := make(chan int, 1)
 	go func() {
-		exit <- Run(ctx, []string{"demo", "--addr", "127.0.0.1:0"}, strings.NewReader(""), pw, io.Discard, func(string) string { return "" })
+		exit <- Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data", dir, "--days", "3"}, strings.NewReader(""), pw, io.Discard, func(string) string { return "" })
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
