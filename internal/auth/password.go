@@ -28,8 +28,8 @@ const (
 	MaxTime      = 10         // passes over memory
 	MaxThreads   = 16         // lanes; more do not make hashing faster on our machines
 	// MaxCost bounds Memory×Time (KiB·passes), the real work factor: the
-	// default is 192 MiB·passes, so this allows about five times its cost,
-	// about 1.2 s and 256 MiB on a two-core machine at worst.
+	// default is 192 MiB·passes, so this allows about five times its cost:
+	// about 1 s and 256 MiB on a two-core machine at worst.
 	MaxCost = 1024 * 1024
 	// Salt and key lengths in bytes. RFC 9106 asks for at least 8 bytes of
 	// salt (we make 16); keys shorter than 16 bytes would be too easy to
@@ -70,10 +70,10 @@ type Params struct {
 // 2 lanes, a 16-byte salt and a 32-byte key. 64 MiB with t=3 is the second
 // recommended option of RFC 9106 §4 (for machines that cannot give a sign-in
 // 2 GiB) and above the OWASP minimum (19 MiB, t=2); two lanes match the
-// two-core machines svcflow targets. It costs about 125 ms and 64 MiB per
-// hash on one of them (BenchmarkHashPassword; t=2 would be about 55 ms), which
-// a person signing in does not notice and which limits the whole machine to
-// about eight guesses a second.
+// two-core machines svcflow targets. It costs about 100 ms and 64 MiB per
+// hash on an idle one (BenchmarkHashPassword: 93–107 ms on a 2-core EPYC VM;
+// t=2 would be about 55 ms), which a person signing in does not notice and
+// which limits the whole machine to about ten guesses a second.
 //
 // It is a function, not a variable, so no caller can change the defaults for
 // everyone else.

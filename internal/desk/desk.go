@@ -29,7 +29,14 @@ type Desk struct {
 
 	mu        sync.Mutex
 	revisions map[string]*svcflow.ValueStream // "id@rev": revisions never change, so caching is safe
+	latest    []*svcflow.ValueStream          // the latest revisions, read again after latestTTL
+	latestAt  time.Time
 }
+
+// latestTTL is how long the list of latest stream revisions is reused. A
+// revision registered by another instance is picked up within it; this
+// instance's own registrations are seen at once.
+const latestTTL = 5 * time.Second
 
 // New returns a desk over the store.
 func New(opt Options) *Desk {
@@ -99,10 +106,33 @@ func (d *Desk) RegisterStreams(ctx context.Context, actor string, streams []*svc
 			return fmt.Errorf("register stream %s: %w", s.ID, err)
 		}
 	}
+	d.mu.Lock()
+	d.latest = nil
+	d.mu.Unlock()
 	if len(refused) > 0 {
 		return svcflow.Errorf(svcflow.ErrConflict, "changed content under an unchanged revision: %s; raise the revision of each", strings.Join(refused, ", "))
 	}
 	return nil
+}
+
+// latestStreams returns the latest revision of every stream, cached for
+// latestTTL (wall clock, not the desk's clock, which tests and the demo move).
+func (d *Desk) latestStreams(ctx context.Context) ([]*svcflow.ValueStream, error) {
+	d.mu.Lock()
+	if d.latest != nil && time.Since(d.latestAt) < latestTTL {
+		l := d.latest
+		d.mu.Unlock()
+		return l, nil
+	}
+	d.mu.Unlock()
+	l, err := d.store.LatestStreams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load streams: %w", err)
+	}
+	d.mu.Lock()
+	d.latest, d.latestAt = l, time.Now()
+	d.mu.Unlock()
+	return l, nil
 }
 
 // ConfigSubject is the subject of configuration events.
@@ -175,9 +205,9 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	if in.RequestedFor == "" {
 		in.RequestedFor = actor.ID
 	}
-	latest, err := d.store.LatestStreams(ctx)
+	latest, err := d.latestStreams(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load streams: %w", err)
+		return nil, err
 	}
 	var stream *svcflow.ValueStream
 	if in.Stream != "" {
@@ -366,7 +396,7 @@ func (d *Desk) env(ctx context.Context, actor *svcflow.Person, w *svcflow.WorkIt
 		}
 	}
 	if st := s.Step(stepOf(w)); st != nil && hasSpawn(s) {
-		latest, err := d.store.LatestStreams(ctx)
+		latest, err := d.latestStreams(ctx)
 		if err != nil {
 			return env, err
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -42,13 +43,20 @@ func (s *Server) identify(r *http.Request) (*svcflow.Person, error) {
 		if !ok {
 			return nil, newProblem("unauthorized", "the Authorization header is not a svcflow bearer token")
 		}
-		p, err := s.desk.PersonByToken(r.Context(), auth.HashToken(tok))
+		hash := auth.HashToken(tok)
+		if p := s.tokens.get(hash); p != nil {
+			return p, nil
+		}
+		p, err := s.desk.PersonByToken(r.Context(), hash)
 		if errors.Is(err, desk.ErrNotFound) {
 			return nil, newProblem("unauthorized", "unknown or revoked token")
 		}
+		if err == nil {
+			s.tokens.put(hash, p)
+		}
 		return p, err
 	}
-	if c, err := r.Cookie(s.sessionCookie()); err == nil {
+	if c, err := r.Cookie(s.sessionCookie()); err == nil && auth.IsSessionID(c.Value) {
 		p, _, err := s.desk.PersonBySession(r.Context(), auth.HashToken(c.Value))
 		if errors.Is(err, desk.ErrNotFound) {
 			return nil, newProblem("unauthorized", "the session has ended; sign in again")
@@ -108,11 +116,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, hash, err := s.desk.Login(r.Context(), email)
 	if err != nil && !errors.Is(err, desk.ErrNotFound) {
+		s.limiter.Release(email, addr) // the store failed, not the person
 		return err
 	}
 	ok := false
 	if err == nil {
-		ok, _ = auth.CheckPassword(hash, in.Password)
+		var cerr error
+		if ok, cerr = auth.CheckPassword(hash, in.Password); cerr != nil {
+			s.log.ErrorContext(r.Context(), "stored password hash unreadable", "person", p.ID, "err", cerr)
+		}
+	} else {
+		auth.CheckNobody(in.Password) // take as long as a real check: timing must not reveal who has an account
 	}
 	if !ok {
 		s.limiter.Fail(email, addr)
@@ -145,7 +159,7 @@ func retryAfter(d time.Duration) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(s.sessionCookie()); err == nil {
+	if c, err := r.Cookie(s.sessionCookie()); err == nil && auth.IsSessionID(c.Value) {
 		if err := s.desk.EndSession(r.Context(), auth.HashToken(c.Value)); err != nil {
 			return err
 		}
@@ -157,4 +171,41 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, viewPerson(personOf(r)))
+}
+
+// tokenCache remembers who a token hash belongs to for a short while, so
+// API clients do not cost a database read per request. A change to the
+// person (role, teams) or a revoked token takes effect within tokenTTL.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	person *svcflow.Person
+	until  time.Time
+}
+
+const (
+	tokenTTL        = 30 * time.Second
+	tokenCacheLimit = 10000
+)
+
+func (c *tokenCache) get(hash string) *svcflow.Person {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || time.Now().After(e.until) {
+		return nil
+	}
+	return e.person
+}
+
+func (c *tokenCache) put(hash string, p *svcflow.Person) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= tokenCacheLimit {
+		c.entries = map[string]tokenEntry{} // simple bound: start over
+	}
+	c.entries[hash] = tokenEntry{p, time.Now().Add(tokenTTL)}
 }

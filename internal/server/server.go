@@ -41,6 +41,7 @@ type Server struct {
 	readyNote atomic.Value // string: why not ready yet
 
 	metrics *metrics
+	tokens  tokenCache
 
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte

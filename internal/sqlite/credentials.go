@@ -22,7 +22,7 @@ func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.
 			ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
 			return fmt.Errorf("set password of %s: %w", person, err)
 		}
-		return appendConfigEvent(ctx, tx, e)
+		return s.appendConfigEvent(ctx, tx, e)
 	})
 }
 
@@ -47,7 +47,7 @@ func (s *Store) PutToken(ctx context.Context, t desk.Token, e svcflow.Event) err
 		if err != nil {
 			return fmt.Errorf("save token: %w", err)
 		}
-		return appendConfigEvent(ctx, tx, e)
+		return s.appendConfigEvent(ctx, tx, e)
 	})
 }
 
@@ -55,7 +55,7 @@ func (s *Store) PutToken(ctx context.Context, t desk.Token, e svcflow.Event) err
 func (s *Store) TokenByHash(ctx context.Context, hash string) (desk.Token, error) {
 	t := desk.Token{Hash: hash}
 	var ns int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, person, name, created_ns FROM tokens WHERE hash = ?`, hash).Scan(&t.ID, &t.Person, &t.Name, &ns)
+	err := s.readRow(ctx, `SELECT id, person, name, created_ns FROM tokens WHERE hash = ?`, hash).Scan(&t.ID, &t.Person, &t.Name, &ns)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, desk.ErrNotFound
 	}

@@ -21,7 +21,7 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, data); err != nil {
 			return fmt.Errorf("save %s %s: %w", table, id, err)
 		}
-		return appendConfigEvent(ctx, tx, event)
+		return s.appendConfigEvent(ctx, tx, event)
 	})
 }
 
@@ -91,13 +91,13 @@ func (s *Store) PutPerson(ctx context.Context, p *svcflow.Person, e svcflow.Even
 		if err != nil {
 			return fmt.Errorf("save person %s: %w", p.ID, err)
 		}
-		return appendConfigEvent(ctx, tx, e)
+		return s.appendConfigEvent(ctx, tx, e)
 	})
 }
 
 func (s *Store) personWhere(ctx context.Context, col, v string) (*svcflow.Person, error) {
 	var data []byte
-	err := s.read.QueryRowContext(ctx, `SELECT data FROM people WHERE `+col+` = ?`, v).Scan(&data)
+	err := s.readRow(ctx, `SELECT data FROM people WHERE `+col+` = ?`, v).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.ErrNotFound
 	}
@@ -149,7 +149,7 @@ func (s *Store) PutStream(ctx context.Context, st desk.StoredStream, e svcflow.E
 			return fmt.Errorf("save stream %s: %w", st.Stream.ID, err)
 		}
 		created = true
-		return appendConfigEvent(ctx, tx, e)
+		return s.appendConfigEvent(ctx, tx, e)
 	})
 	return created, err
 }
@@ -157,7 +157,7 @@ func (s *Store) PutStream(ctx context.Context, st desk.StoredStream, e svcflow.E
 // StreamRevision loads one revision of a stream.
 func (s *Store) StreamRevision(ctx context.Context, id string, revision int) (*svcflow.ValueStream, error) {
 	var def []byte
-	err := s.read.QueryRowContext(ctx, `SELECT definition FROM streams WHERE id = ? AND revision = ?`, id, revision).Scan(&def)
+	err := s.readRow(ctx, `SELECT definition FROM streams WHERE id = ? AND revision = ?`, id, revision).Scan(&def)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.ErrNotFound
 	}

@@ -17,8 +17,7 @@ import (
 func (s *Store) NextItemNumber(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('item', 1001)
-			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&n)
+		return s.txQueryRow(ctx, tx, sqlNextNumber).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("next item number: %w", err)
@@ -26,19 +25,7 @@ func (s *Store) NextItemNumber(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Append writes every change in one transaction.
-func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, c := range changes {
-			if err := appendChange(ctx, tx, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
+func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 	w := c.Item
 	if len(c.Events) == 0 {
 		return fmt.Errorf("append to %s: no events", w.ID)
@@ -56,9 +43,7 @@ func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 	}
 	if c.Expected == 0 {
 		num := itemNumber(w.ID)
-		_, err = tx.ExecContext(ctx, `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
-			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = s.txExec(ctx, tx, sqlInsertItem,
 			w.ID, num, w.Kind, w.Stream, w.StreamRevision, w.Status, w.Priority, w.Category, w.Service, w.Organisation,
 			w.RequestedBy, w.RequestedFor, team, assignee, step, vstate, w.Created.UnixNano(), w.Updated.UnixNano(), w.Version, state)
 		if isUniqueViolation(err) {
@@ -71,16 +56,14 @@ func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 		if content == nil {
 			content = &desk.Content{}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO item_content (item, title, description) VALUES (?, ?, ?)`, w.ID, content.Title, content.Description); err != nil {
+		if _, err := s.txExec(ctx, tx, sqlInsertContent, w.ID, content.Title, content.Description); err != nil {
 			return fmt.Errorf("insert content of %s: %w", w.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO item_search (item, title, description, comments) VALUES (?, ?, ?, '')`, w.ID, content.Title, content.Description); err != nil {
+		if _, err := s.txExec(ctx, tx, sqlInsertSearch, w.ID, content.Title, content.Description); err != nil {
 			return fmt.Errorf("index %s: %w", w.ID, err)
 		}
 	} else {
-		res, err := tx.ExecContext(ctx, `UPDATE items SET kind = ?, status = ?, priority = ?, category = ?, service = ?,
-			requested_for = ?, team = ?, assignee = ?, step = ?, visit_state = ?, updated_ns = ?, version = ?, state = ?
-			WHERE id = ? AND version = ?`,
+		res, err := s.txExec(ctx, tx, sqlUpdateItem,
 			w.Kind, w.Status, w.Priority, w.Category, w.Service, w.RequestedFor, team, assignee, step, vstate,
 			w.Updated.UnixNano(), w.Version, state, w.ID, c.Expected)
 		if err != nil {
@@ -90,32 +73,32 @@ func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 			return desk.ErrConflict
 		}
 		if ct := c.Content; ct != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE item_content SET title = ?, description = ? WHERE item = ?`, ct.Title, ct.Description, w.ID); err != nil {
+			if _, err := s.txExec(ctx, tx, sqlUpdateContent, ct.Title, ct.Description, w.ID); err != nil {
 				return fmt.Errorf("update content of %s: %w", w.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE item_search SET title = ?, description = ? WHERE item = ?`, ct.Title, ct.Description, w.ID); err != nil {
+			if _, err := s.txExec(ctx, tx, sqlUpdateSearch, ct.Title, ct.Description, w.ID); err != nil {
 				return fmt.Errorf("index %s: %w", w.ID, err)
 			}
 		}
 	}
 	for _, p := range w.Watchers {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_watchers (item, person) VALUES (?, ?)`, w.ID, p); err != nil {
+		if _, err := s.txExec(ctx, tx, sqlInsertWatcher, w.ID, p); err != nil {
 			return fmt.Errorf("watchers of %s: %w", w.ID, err)
 		}
 	}
 	if cm := c.Comment; cm != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO comments (id, item, author, public, body, created_ns) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := s.txExec(ctx, tx, sqlInsertComment,
 			cm.ID, cm.Item, cm.Author, cm.Public, cm.Body, cm.Created.UnixNano()); err != nil {
 			return fmt.Errorf("insert comment on %s: %w", w.ID, err)
 		}
 		if cm.Public {
-			if _, err := tx.ExecContext(ctx, `UPDATE item_search SET comments = comments || ' ' || ? WHERE item = ?`, cm.Body, w.ID); err != nil {
+			if _, err := s.txExec(ctx, tx, sqlIndexComment, cm.Body, w.ID); err != nil {
 				return fmt.Errorf("index comment on %s: %w", w.ID, err)
 			}
 		}
 	}
 	for i := range c.Events {
-		seq, err := insertEvent(ctx, tx, &c.Events[i])
+		seq, err := s.insertEvent(ctx, tx, &c.Events[i])
 		if isUniqueViolation(err) {
 			return desk.ErrConflict
 		}
@@ -127,25 +110,24 @@ func appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) error {
 	return nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, e *svcflow.Event) (int64, error) {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e *svcflow.Event) (int64, error) {
 	data, err := json.Marshal(e.Data)
 	if err != nil {
 		return 0, err
 	}
 	var seq int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	err = s.txQueryRow(ctx, tx, sqlInsertEvent,
 		e.Item, e.Version, e.Time.UnixNano(), e.Actor, e.Type, e.Step, e.Activity, e.Before, e.After, data).Scan(&seq)
 	return seq, err
 }
 
 // appendConfigEvent writes a configuration event with the next version of
 // the config subject, inside tx.
-func appendConfigEvent(ctx context.Context, tx *sql.Tx, e svcflow.Event) error {
+func (s *Store) appendConfigEvent(ctx context.Context, tx *sql.Tx, e svcflow.Event) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM events WHERE subject = ?`, e.Item).Scan(&e.Version); err != nil {
 		return fmt.Errorf("config event: %w", err)
 	}
-	if _, err := insertEvent(ctx, tx, &e); err != nil {
+	if _, err := s.insertEvent(ctx, tx, &e); err != nil {
 		return fmt.Errorf("config event: %w", err)
 	}
 	return nil
@@ -163,7 +145,7 @@ func itemNumber(id string) int64 {
 // Item loads a work item's state.
 func (s *Store) Item(ctx context.Context, id string) (*svcflow.WorkItem, error) {
 	var state []byte
-	err := s.read.QueryRowContext(ctx, `SELECT state FROM items WHERE id = ?`, id).Scan(&state)
+	err := s.readRow(ctx, `SELECT state FROM items WHERE id = ?`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.ErrNotFound
 	}
@@ -184,7 +166,7 @@ func decodeItem(state []byte) (*svcflow.WorkItem, error) {
 // ItemContent loads an item's title and description.
 func (s *Store) ItemContent(ctx context.Context, id string) (desk.Content, error) {
 	var c desk.Content
-	err := s.read.QueryRowContext(ctx, `SELECT title, description FROM item_content WHERE item = ?`, id).Scan(&c.Title, &c.Description)
+	err := s.readRow(ctx, `SELECT title, description FROM item_content WHERE item = ?`, id).Scan(&c.Title, &c.Description)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, desk.ErrNotFound
 	}
@@ -341,3 +323,26 @@ func ftsQuery(text string) string {
 	}
 	return strings.Join(terms, " ")
 }
+
+// The statements of the hot write path, prepared once at Open.
+const (
+	sqlNextNumber = `INSERT INTO counters (name, value) VALUES ('item', 1001)
+			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
+	sqlInsertItem = `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
+			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertContent = `INSERT INTO item_content (item, title, description) VALUES (?, ?, ?)`
+	sqlInsertSearch  = `INSERT INTO item_search (item, title, description, comments) VALUES (?, ?, ?, '')`
+	sqlUpdateItem    = `UPDATE items SET kind = ?, status = ?, priority = ?, category = ?, service = ?,
+			requested_for = ?, team = ?, assignee = ?, step = ?, visit_state = ?, updated_ns = ?, version = ?, state = ?
+			WHERE id = ? AND version = ?`
+	sqlUpdateContent = `UPDATE item_content SET title = ?, description = ? WHERE item = ?`
+	sqlUpdateSearch  = `UPDATE item_search SET title = ?, description = ? WHERE item = ?`
+	sqlInsertWatcher = `INSERT OR IGNORE INTO item_watchers (item, person) VALUES (?, ?)`
+	sqlInsertComment = `INSERT INTO comments (id, item, author, public, body, created_ns) VALUES (?, ?, ?, ?, ?, ?)`
+	sqlIndexComment  = `UPDATE item_search SET comments = comments || ' ' || ? WHERE item = ?`
+	sqlInsertEvent   = `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+)
+
+var hotWrites = []string{sqlNextNumber, sqlInsertItem, sqlInsertContent, sqlInsertSearch, sqlUpdateItem, sqlUpdateContent, sqlUpdateSearch, sqlInsertWatcher, sqlInsertComment, sqlIndexComment, sqlInsertEvent}

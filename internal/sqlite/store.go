@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -44,6 +45,12 @@ type Store struct {
 	path  string
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB
+
+	writeStmts, readStmts sync.Map // query text → *sql.Stmt
+
+	appends    chan *appendRequest // the group-commit queue
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -91,14 +98,20 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareWrites(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.startWriter()
 	return s, nil
 }
 
 // Path returns the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes both pools.
+// Close waits for queued appends, then closes both pools.
 func (s *Store) Close() error {
+	s.stopWriter()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -182,3 +195,59 @@ func isUniqueViolation(err error) bool {
 
 // DB returns the write pool, for tests and maintenance that need raw SQL.
 func (s *Store) DB() *sql.DB { return s.write }
+
+// prepared returns the statement for q on db, preparing it once: SQLite
+// parses SQL in pure Go here, and parsing the same text on every call was
+// a large share of a transition's CPU time.
+func (s *Store) prepared(ctx context.Context, db *sql.DB, cache *sync.Map, q string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// txExec runs a write statement inside tx, prepared when it is one of the
+// statements prepared at Open. Preparing lazily is not possible here: the
+// write pool's one connection belongs to the transaction.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.writeStmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow runs a write-side query (INSERT … RETURNING) inside tx.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st, ok := s.writeStmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// prepareWrites prepares the statements of the hot write path once, on the
+// write pool's connection, before any transaction holds it.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	for _, q := range hotWrites {
+		if _, err := s.prepared(ctx, s.write, &s.writeStmts, q); err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// readRow runs a read query through the prepared cache of the read pool.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.prepared(ctx, s.read, &s.readStmts, q)
+	if err != nil {
+		return s.read.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
