@@ -441,8 +441,8 @@ func (d *decision) complete(outcome string, mustResolve bool) error {
 	}
 	for _, id := range v.Waiting {
 		child := d.env.Children[id]
-		if child == nil || child.ValueReached.IsZero() {
-			return Errorf(ErrConflict, "step %q waits for %s to reach value", st.ID, id)
+		if child == nil || child.ValueReached.IsZero() && child.Status != StatusCancelled {
+			return Errorf(ErrConflict, "step %q waits for %s to reach value (or be cancelled)", st.ID, id)
 		}
 	}
 	switch v.State {

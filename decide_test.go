@@ -529,3 +529,18 @@ func TestPriorityMatrix(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCancelledSpawnEndsTheWait: a step waiting for a spawned item can
+// complete once that item is cancelled; it will never reach value.
+func TestCancelledSpawnEndsTheWait(t *testing.T) {
+	d := newDesk(t)
+	p := d.open("problem-fix", at(0), svcflow.OpenRequest{Kind: svcflow.KindProblem, RequestedBy: "alice"})
+	d.do(p.ID, at(1), alice, svcflow.Complete{})
+	d.do(p.ID, at(2), alice, svcflow.Complete{Outcome: "root_cause_found"})
+	p = d.do(p.ID, at(3), alice, svcflow.Complete{Outcome: "permanent_fix"})
+	child := p.Visit.Waiting[0]
+	d.do(child, at(4), changeM, svcflow.Cancel{Reason: "fix not needed after all"})
+	if p = d.do(p.ID, at(5), alice, svcflow.Complete{}); p.Visit.Step != "verify-fix" {
+		t.Errorf("after the cancelled change: %s", p.Visit.Step)
+	}
+}

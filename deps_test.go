@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
 	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
 	"internal/desk":      {"."},
+	"internal/demo":      {".", "internal/desk", "internal/library"},
 	"internal/sqlite":    {".", "internal/desk"},
 	"internal/postgres":  {".", "internal/desk"},
 	"internal/storetest": {".", "internal/desk", "internal/library"},

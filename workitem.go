@@ -117,6 +117,8 @@ type WorkItem struct {
 	Closed         time.Time `json:"closed,omitzero"`
 	Reopens        int       `json:"reopens,omitempty"`
 	Visit          *Visit    `json:"visit,omitempty"`
+	Teams          []string  `json:"teams,omitempty"`   // every team whose queue the item has been in
+	Workers        []string  `json:"workers,omitempty"` // every person who has worked or approved a step of it
 	Links          []Link    `json:"links,omitempty"`
 	Feedback       int       `json:"feedback,omitempty"`
 }
@@ -127,6 +129,8 @@ func (w *WorkItem) Clone() *WorkItem {
 	c := *w
 	c.Watchers = slices.Clone(w.Watchers)
 	c.Links = slices.Clone(w.Links)
+	c.Teams = slices.Clone(w.Teams)
+	c.Workers = slices.Clone(w.Workers)
 	if w.Visit != nil {
 		v := *w.Visit
 		v.Swarm = slices.Clone(v.Swarm)
@@ -176,10 +180,12 @@ func (w *WorkItem) Apply(e Event) error {
 		}
 	case EventStepEntered:
 		w.Visit = &Visit{Step: e.Step, Activity: e.Activity, Entered: e.Time, State: Queued, Team: d.Team}
+		w.Teams = addOnce(w.Teams, d.Team)
 	case EventStepStarted:
 		w.Visit.State = Active
 		if d.Person != "" {
 			w.Visit.Person = d.Person
+			w.Workers = addOnce(w.Workers, d.Person)
 		}
 	case EventStepPaused:
 		w.Visit.PausedFrom = w.Visit.State
@@ -193,6 +199,7 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Visit.Swarm = nil
 		if d.Team != "" {
 			w.Visit.Team = d.Team
+			w.Teams = addOnce(w.Teams, d.Team)
 		}
 	case EventStepCompleted, EventStepExited:
 		w.Visit = nil
@@ -220,12 +227,15 @@ func (w *WorkItem) Apply(e Event) error {
 			w.Visit.Person = d.Person
 			if d.Team != "" {
 				w.Visit.Team = d.Team
+				w.Teams = addOnce(w.Teams, d.Team)
 			}
 		}
+		w.Workers = addOnce(w.Workers, d.Person)
 	case EventSwarmJoined:
 		if !slices.Contains(w.Visit.Swarm, d.Person) {
 			w.Visit.Swarm = append(w.Visit.Swarm, d.Person)
 		}
+		w.Workers = addOnce(w.Workers, d.Person)
 	case EventSwarmLeft:
 		w.Visit.Swarm = slices.DeleteFunc(w.Visit.Swarm, func(p string) bool { return p == d.Person })
 		if len(w.Visit.Swarm) == 0 {
@@ -235,6 +245,9 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Visit.TasksDone = append(w.Visit.TasksDone, d.Task)
 	case EventApprovalGiven:
 		w.Visit.Decisions = append(w.Visit.Decisions, Decision{Person: d.Person, Approver: d.Other, Decision: d.Decision})
+		if d.Person != SystemActor {
+			w.Workers = addOnce(w.Workers, d.Person)
+		}
 	case EventReclassified:
 		w.Kind = Kind(e.After)
 	case EventLinked:
@@ -290,4 +303,12 @@ func (w *WorkItem) ConditionFields() map[string]string {
 		"priority": string(w.Priority), "impact": strconv.Itoa(w.Impact), "urgency": strconv.Itoa(w.Urgency),
 		"organisation": w.Organisation,
 	}
+}
+
+// addOnce appends v unless it is empty or present already.
+func addOnce(xs []string, v string) []string {
+	if v == "" || slices.Contains(xs, v) {
+		return xs
+	}
+	return append(xs, v)
 }

@@ -53,7 +53,7 @@ func TestDemoServesAndStops(t *testing.T) {
 }
 
 func TestServeBadAddr(t *testing.T) {
-	code, _, errOut := run(t, "serve", "--addr", "not-an-address")
+	code, _, errOut := run(t, "serve", "--addr", "not-an-address", "--data", t.TempDir())
 	if code != ExitFailure || !strings.Contains(errOut, "listen on not-an-address") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}

@@ -19,11 +19,16 @@ func canSee(p *svcflow.Person, w *svcflow.WorkItem, stream *svcflow.ValueStream)
 	if p.Role != svcflow.RoleAgent {
 		return false
 	}
+	// Their teams' items: any team the item has queued with, so work stays
+	// visible to the people who did it after it moves on or ends.
+	if slices.ContainsFunc(w.Teams, func(t string) bool { return slices.Contains(p.Teams, t) }) || slices.Contains(w.Workers, p.ID) {
+		return true
+	}
 	v := w.Visit
 	if v == nil {
 		return false
 	}
-	if slices.Contains(p.Teams, v.Team) || v.Person == p.ID || slices.Contains(v.Swarm, p.ID) {
+	if v.Person == p.ID || slices.Contains(v.Swarm, p.ID) {
 		return true
 	}
 	if stream != nil {

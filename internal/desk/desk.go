@@ -66,7 +66,7 @@ var kindPrefix = map[svcflow.Kind]string{
 
 func (d *Desk) newID(ctx context.Context) func(svcflow.Kind) (string, error) {
 	return func(k svcflow.Kind) (string, error) {
-		n, err := d.store.NextItemNumber(ctx)
+		n, err := d.store.NextNumber(ctx, "item")
 		if err != nil {
 			return "", fmt.Errorf("allocate item number: %w", err)
 		}
@@ -166,6 +166,10 @@ func (d *Desk) stream(ctx context.Context, id string, rev int) (*svcflow.ValueSt
 	return s, nil
 }
 
+// SelfServiceEntry is the entry point requesters may choose themselves:
+// the self-service path of a stream (password resets through the portal).
+const SelfServiceEntry = "self_service"
+
 // OpenInput is what a person asks for when opening a work item.
 type OpenInput struct {
 	Kind         svcflow.Kind
@@ -199,8 +203,8 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	if !in.Kind.IsValid() {
 		return nil, svcflow.FieldErrorf("kind", "unknown kind %q; expected one of %s", in.Kind, strings.Join(svcflow.KindIDs(), ", "))
 	}
-	if actor.Role == svcflow.RoleRequester && (in.Stream != "" || in.Entry != "") {
-		return nil, svcflow.Errorf(svcflow.ErrForbidden, "a requester may not choose the stream or entry point")
+	if actor.Role == svcflow.RoleRequester && (in.Stream != "" || in.Entry != "" && in.Entry != SelfServiceEntry) {
+		return nil, svcflow.Errorf(svcflow.ErrForbidden, "a requester may not choose the stream or entry point (only %s)", SelfServiceEntry)
 	}
 	if in.RequestedFor == "" {
 		in.RequestedFor = actor.ID
@@ -329,7 +333,7 @@ func (d *Desk) PostComment(ctx context.Context, actor *svcflow.Person, id string
 	if len(body) > 64<<10 {
 		return nil, nil, svcflow.FieldErrorf("body", "comment is %d bytes; at most 65536", len(body))
 	}
-	n, err := d.store.NextItemNumber(ctx)
+	n, err := d.store.NextNumber(ctx, "comment")
 	if err != nil {
 		return nil, nil, err
 	}

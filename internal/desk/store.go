@@ -67,7 +67,9 @@ type ItemFilter struct {
 // Expected version no longer holds fails the whole append with ErrConflict.
 // Append sets the Seq of each event it writes.
 type Items interface {
-	NextItemNumber(ctx context.Context) (int64, error)
+	// NextNumber allocates the next number of a named counter ("item",
+	// "comment"), starting at 1001.
+	NextNumber(ctx context.Context, counter string) (int64, error)
 	Append(ctx context.Context, changes ...*Change) error
 	Item(ctx context.Context, id string) (*svcflow.WorkItem, error)
 	ItemContent(ctx context.Context, id string) (Content, error)

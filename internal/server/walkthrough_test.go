@@ -184,3 +184,26 @@ func TestWalkthroughReopen(t *testing.T) {
 		t.Errorf("the reopen is an open second visit to investigate: %+v", last)
 	}
 }
+
+// TestAgentsKeepSightOfTheirWork: an item that has reached value stays
+// visible to the agents of the teams that worked it.
+func TestAgentsKeepSightOfTheirWork(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Keyboard dead"})
+	e.action("alice", w.ID, "complete", nil)
+	e.action("alice", w.ID, "complete", map[string]any{"outcome": "fixed"})
+	e.must(200, "alice", "GET", "/api/v1/work-items/"+w.ID, nil)
+	e.must(200, "alice", "POST", "/api/v1/work-items/"+w.ID+"/comment", map[string]any{"body": "follow-up", "public": true})
+	e.must(404, "bob", "GET", "/api/v1/work-items/"+w.ID, nil)
+}
+
+// TestRequesterSelfService: requesters may take a stream's self-service
+// entry point, and no other.
+func TestRequesterSelfService(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("ursula", map[string]any{"kind": "service_request", "category": "password-reset", "title": "Forgot my password", "entry": "self_service"})
+	if w.Status != "resolved" || w.ValueReached == nil {
+		t.Errorf("self-service reset: %s", w.Status)
+	}
+	e.must(403, "ursula", "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "x", "entry": "monitoring"})
+}

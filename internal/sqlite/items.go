@@ -13,14 +13,14 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
-// NextItemNumber allocates the next number for item and comment ids.
-func (s *Store) NextItemNumber(ctx context.Context) (int64, error) {
+// NextNumber allocates the next number of a counter.
+func (s *Store) NextNumber(ctx context.Context, counter string) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return s.txQueryRow(ctx, tx, sqlNextNumber).Scan(&n)
+		return s.txQueryRow(ctx, tx, sqlNextNumber, counter).Scan(&n)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("next item number: %w", err)
+		return 0, fmt.Errorf("next %s number: %w", counter, err)
 	}
 	return n, nil
 }
@@ -326,7 +326,7 @@ func ftsQuery(text string) string {
 
 // The statements of the hot write path, prepared once at Open.
 const (
-	sqlNextNumber = `INSERT INTO counters (name, value) VALUES ('item', 1001)
+	sqlNextNumber = `INSERT INTO counters (name, value) VALUES (?, 1001)
 			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
 	sqlInsertItem = `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
 			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)

@@ -50,7 +50,7 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, _ := s.SchemaVersion(ctx)
-	n, _ := s.NextItemNumber(ctx)
+	n, _ := s.NextNumber(ctx, "item")
 	s.Close()
 	s, err = sqlite.Open(ctx, dir, sqlite.Options{SyncFull: true})
 	if err != nil {
@@ -58,7 +58,7 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 	}
 	defer s.Close()
 	v2, _ := s.SchemaVersion(ctx)
-	m, _ := s.NextItemNumber(ctx)
+	m, _ := s.NextNumber(ctx, "item")
 	if v1 < 1 || v2 != v1 || m != n+1 {
 		t.Errorf("schema %d → %d, numbers %d → %d", v1, v2, n, m)
 	}
