@@ -8,9 +8,7 @@ import (
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
-	"github.com/svcflow/svcflow/internal/library"
 	"github.com/svcflow/svcflow/internal/sqlite"
-	"github.com/svcflow/svcflow/internal/streamdef"
 )
 
 // defaultDataDir is where the embedded store lives when neither --data nor
@@ -40,20 +38,9 @@ func (f *storeFlags) open(ctx context.Context) (desk.Store, error) {
 // registerStreams loads the library plus a directory and registers every
 // stream by revision with the desk.
 func registerStreams(ctx context.Context, e *env, d *desk.Desk, dir string) ([]*svcflow.ValueStream, error) {
-	layers := []map[string][]byte{library.Files()}
-	if dir != "" {
-		files, err := streamdef.ReadDir(dir)
-		if err != nil {
-			return nil, err
-		}
-		layers = append(layers, files)
-	}
-	streams, diags := streamdef.LoadLayers(layers...)
-	for _, dg := range diags {
-		fmt.Fprintln(e.stderr, dg)
-	}
-	if streamdef.HasErrors(diags) {
-		return nil, errReported
+	streams, err := loadStreams(e, dir)
+	if err != nil {
+		return nil, err
 	}
 	if err := d.RegisterStreams(ctx, svcflow.SystemActor, streams); err != nil {
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcflow/svcflow/internal/golden"
+
 	svcflow "github.com/svcflow/svcflow"
 )
 
@@ -44,7 +46,7 @@ func readCSV(t testing.TB, data []byte) [][]string {
 }
 
 func TestCSVGolden(t *testing.T) {
-	golden(t, "fixture.csv", writeCSV(t, fixtureEvents()))
+	golden.Check(t, "fixture.csv", writeCSV(t, fixtureEvents()))
 }
 
 // TestCSVRoundTrip reads rows back into events: the columns and the detail

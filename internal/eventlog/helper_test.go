@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -17,47 +14,6 @@ import (
 
 	svcflow "github.com/svcflow/svcflow"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with the file testdata/name, or rewrites that file
-// when the tests run with -update. A mismatch reports the first line that
-// differs, which is where a reader starts looking.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatalf("create testdata: %v", err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatalf("write golden file: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file: %v (go test -update writes it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := range max(len(gl), len(wl)) {
-		var g, w []byte
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if !bytes.Equal(g, w) {
-			t.Errorf("%s differs from the golden file at line %d (go test -update rewrites it):\ngot:  %s\nwant: %s", name, i+1, g, w)
-			return
-		}
-	}
-	t.Errorf("%s differs from the golden file (go test -update rewrites it)", name)
-}
 
 // The minimal XES structure the tests read back. Element names match in
 // any namespace, so the default XES namespace needs no mention.

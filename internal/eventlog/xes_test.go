@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcflow/svcflow/internal/golden"
+
 	svcflow "github.com/svcflow/svcflow"
 )
 
 func TestXESGolden(t *testing.T) {
-	golden(t, "fixture.xes", writeXES(t, fixture()))
+	golden.Check(t, "fixture.xes", writeXES(t, fixture()))
 }
 
 func TestXESHeader(t *testing.T) {

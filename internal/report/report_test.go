@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/svcflow/svcflow/internal/golden"
+
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/library"
 )
@@ -47,7 +49,7 @@ func TestReportGolden(t *testing.T) {
 			if err := tt.render(&buf); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, buf.Bytes())
+			golden.Check(t, tt.name, buf.Bytes())
 		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/svcflow/svcflow/internal/golden"
+
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/draw"
 )
@@ -127,7 +129,7 @@ func TestMap(t *testing.T) {
 			doc := parseSVG(t, buf.Bytes())
 			checkSVG(t, doc, tt.stream, tt.opt)
 			if tt.golden != "" {
-				golden(t, tt.golden, buf.Bytes())
+				golden.Check(t, tt.golden, buf.Bytes())
 			}
 		})
 	}

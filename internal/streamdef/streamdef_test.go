@@ -3,35 +3,16 @@ package streamdef_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/svcflow/svcflow/internal/golden"
+
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/streamdef"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update if the change is intended)\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 func readTestdata(t *testing.T, name string) map[string][]byte {
 	t.Helper()
@@ -59,7 +40,7 @@ func TestBrokenGolden(t *testing.T) {
 				buf.WriteString(d.String())
 				buf.WriteByte('\n')
 			}
-			golden(t, strings.TrimSuffix(name, ".yaml")+".golden", buf.Bytes())
+			golden.Check(t, strings.TrimSuffix(name, ".yaml")+".golden", buf.Bytes())
 		})
 	}
 }

@@ -1,4 +1,6 @@
-package report
+// Package golden compares test output with files in testdata, and rewrites
+// them when tests run with -update. Only tests import it.
+package golden
 
 import (
 	"bytes"
@@ -8,16 +10,16 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-// golden compares got with the file testdata/name, or rewrites that file
-// when the tests run with -update. A mismatch reports the first line that
-// differs, which is where a reader starts looking.
-func golden(t *testing.T, name string, got []byte) {
+// Check compares got with testdata/name, or rewrites that file under
+// -update. A mismatch reports the first line that differs, which is where
+// a reader starts looking.
+func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatalf("create testdata: %v", err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
