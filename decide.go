@@ -104,6 +104,8 @@ type OpenRequest struct {
 	Organisation string
 	Impact       int
 	Urgency      int
+	CostOfDelay  int      // 1–10, optional
+	Size         Duration // optional
 	RequestedBy  string
 	RequestedFor string
 	Watchers     []string
@@ -135,6 +137,12 @@ func Open(env Env, req OpenRequest) (Result, error) {
 	if req.RequestedBy == "" {
 		return Result{}, FieldErrorf("requested_by", "missing requester")
 	}
+	if req.CostOfDelay < 0 || req.CostOfDelay > 10 {
+		return Result{}, FieldErrorf("cost_of_delay", "cost of delay %d; expected 1 to 10", req.CostOfDelay)
+	}
+	if req.Size.Calendar < 0 || req.Size.BusinessDays < 0 {
+		return Result{}, FieldErrorf("size", "size %s is not positive", req.Size)
+	}
 	if req.RequestedFor == "" {
 		req.RequestedFor = req.RequestedBy
 	}
@@ -152,7 +160,7 @@ func Open(env Env, req OpenRequest) (Result, error) {
 		e.Data = EventData{
 			Kind: req.Kind, Stream: env.Stream.ID, StreamRevision: env.Stream.Revision,
 			Category: req.Category, Service: req.Service, Organisation: req.Organisation,
-			Impact: req.Impact, Urgency: req.Urgency, Priority: prio,
+			Impact: req.Impact, Urgency: req.Urgency, Priority: prio, CostOfDelay: req.CostOfDelay, Size: req.Size,
 			RequestedBy: req.RequestedBy, RequestedFor: req.RequestedFor, Entry: req.Entry,
 		}
 	})
@@ -229,6 +237,8 @@ type (
 		Category     *string
 		Service      *string
 		RequestedFor *string
+		CostOfDelay  *int
+		Size         *Duration
 		Title        bool
 		Description  bool
 	}
@@ -892,6 +902,15 @@ func (d *decision) update(c Update) error {
 	}
 	if c.Service != nil {
 		steps = append(steps, struct{ field, before, after string }{"service", d.w.Service, *c.Service})
+	}
+	if c.CostOfDelay != nil {
+		if *c.CostOfDelay < 0 || *c.CostOfDelay > 10 {
+			return FieldErrorf("cost_of_delay", "cost of delay %d; expected 1 to 10 (0 clears it)", *c.CostOfDelay)
+		}
+		steps = append(steps, struct{ field, before, after string }{"cost_of_delay", strconv.Itoa(d.w.CostOfDelay), strconv.Itoa(*c.CostOfDelay)})
+	}
+	if c.Size != nil {
+		steps = append(steps, struct{ field, before, after string }{"size", d.w.Size.String(), c.Size.String()})
 	}
 	if c.RequestedFor != nil {
 		if *c.RequestedFor == "" {

@@ -80,6 +80,8 @@ type EventData struct {
 	Impact         int      `json:"impact,omitempty"`
 	Urgency        int      `json:"urgency,omitempty"`
 	Priority       Priority `json:"priority,omitempty"`
+	CostOfDelay    int      `json:"cost_of_delay,omitempty"`
+	Size           Duration `json:"size,omitzero"`
 	RequestedBy    string   `json:"requested_by,omitempty"`
 	RequestedFor   string   `json:"requested_for,omitempty"`
 	Entry          string   `json:"entry,omitempty"`

@@ -103,6 +103,8 @@ type WorkItem struct {
 	Impact         int       `json:"impact"`
 	Urgency        int       `json:"urgency"`
 	Priority       Priority  `json:"priority"`
+	CostOfDelay    int       `json:"cost_of_delay,omitempty"` // 1–10, for WSJF; 0: derived from priority
+	Size           Duration  `json:"size,omitzero"`          // expected effort, for WSJF; zero: the step's expected cycle
 	RequestedBy    string    `json:"requested_by"`
 	RequestedFor   string    `json:"requested_for"`
 	Watchers       []string  `json:"watchers,omitempty"`
@@ -174,7 +176,7 @@ func (w *WorkItem) Apply(e Event) error {
 		*w = WorkItem{
 			ID: e.Item, Kind: d.Kind, Stream: d.Stream, StreamRevision: d.StreamRevision,
 			Category: d.Category, Service: d.Service, Organisation: d.Organisation,
-			Impact: d.Impact, Urgency: d.Urgency, Priority: d.Priority,
+			Impact: d.Impact, Urgency: d.Urgency, Priority: d.Priority, CostOfDelay: d.CostOfDelay, Size: d.Size,
 			RequestedBy: d.RequestedBy, RequestedFor: d.RequestedFor,
 			Status: StatusNew, Created: e.Time,
 		}
@@ -271,6 +273,10 @@ func (w *WorkItem) Apply(e Event) error {
 			w.Service = e.After
 		case "requested_for":
 			w.RequestedFor = e.After
+		case "cost_of_delay":
+			fmt.Sscan(e.After, &w.CostOfDelay)
+		case "size":
+			w.Size, _ = ParseDuration(e.After) // an empty After clears it
 		}
 	case EventWatcherAdded:
 		if !slices.Contains(w.Watchers, d.Person) {

@@ -180,6 +180,8 @@ type OpenInput struct {
 	Organisation string
 	Impact       int
 	Urgency      int
+	CostOfDelay  int
+	Size         svcflow.Duration
 	RequestedFor string
 	Watchers     []string
 	Entry        string // entry point; "" for the usual one
@@ -245,7 +247,8 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	env := svcflow.Env{Now: d.now(), Actor: actor.Actor(), Stream: stream, Streams: byID, NewID: d.newID(ctx), Matrix: d.mat}
 	res, err := svcflow.Open(env, svcflow.OpenRequest{
 		ID: id, Kind: in.Kind, Category: in.Category, Service: in.Service, Organisation: org,
-		Impact: in.Impact, Urgency: in.Urgency, RequestedBy: actor.ID, RequestedFor: in.RequestedFor,
+		Impact: in.Impact, Urgency: in.Urgency, CostOfDelay: in.CostOfDelay, Size: in.Size,
+		RequestedBy: actor.ID, RequestedFor: in.RequestedFor,
 		Watchers: in.Watchers, Entry: in.Entry,
 	})
 	if err != nil {

@@ -24,6 +24,8 @@ type workItem struct {
 	Priority       svcflow.Priority `json:"priority"`
 	Impact         int              `json:"impact"`
 	Urgency        int              `json:"urgency"`
+	CostOfDelay    int              `json:"cost_of_delay,omitempty"`
+	Size           svcflow.Duration `json:"size,omitzero"`
 	Category       string           `json:"category,omitempty"`
 	Service        string           `json:"service,omitempty"`
 	Organisation   string           `json:"organisation,omitempty"`
@@ -79,6 +81,7 @@ func (s *Server) wireItem(ctx context.Context, v *desk.View) workItem {
 	out := workItem{
 		ID: w.ID, Version: w.Version, Kind: w.Kind, Title: v.Content.Title, Description: v.Content.Description,
 		Status: w.Status, HoldReason: w.HoldReason, Priority: w.Priority, Impact: w.Impact, Urgency: w.Urgency,
+		CostOfDelay: w.CostOfDelay, Size: w.Size,
 		Category: w.Category, Service: w.Service, Organisation: w.Organisation,
 		RequestedBy: w.RequestedBy, RequestedFor: w.RequestedFor, Watchers: nonNil(w.Watchers),
 		Stream: w.Stream, StreamRevision: w.StreamRevision, Links: nonNil(w.Links),
@@ -125,18 +128,20 @@ func (s *Server) writeItem(w http.ResponseWriter, r *http.Request, status int, v
 
 // createWorkItem is the body of POST /api/v1/work-items.
 type createWorkItem struct {
-	Kind         svcflow.Kind `json:"kind"`
-	Title        string       `json:"title"`
-	Description  string       `json:"description,omitempty"`
-	Category     string       `json:"category,omitempty"`
-	Service      string       `json:"service,omitempty"`
-	Organisation string       `json:"organisation,omitempty"`
-	Impact       int          `json:"impact,omitempty"`
-	Urgency      int          `json:"urgency,omitempty"`
-	RequestedFor string       `json:"requested_for,omitempty"`
-	Watchers     []string     `json:"watchers,omitempty"`
-	Entry        string       `json:"entry,omitempty"`
-	Stream       string       `json:"stream,omitempty"`
+	Kind         svcflow.Kind     `json:"kind"`
+	Title        string           `json:"title"`
+	Description  string           `json:"description,omitempty"`
+	Category     string           `json:"category,omitempty"`
+	Service      string           `json:"service,omitempty"`
+	Organisation string           `json:"organisation,omitempty"`
+	Impact       int              `json:"impact,omitempty"`
+	Urgency      int              `json:"urgency,omitempty"`
+	CostOfDelay  int              `json:"cost_of_delay,omitempty"`
+	Size         svcflow.Duration `json:"size,omitzero"`
+	RequestedFor string           `json:"requested_for,omitempty"`
+	Watchers     []string         `json:"watchers,omitempty"`
+	Entry        string           `json:"entry,omitempty"`
+	Stream       string           `json:"stream,omitempty"`
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
@@ -150,8 +155,9 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := s.desk.Open(r.Context(), p, desk.OpenInput{
 		Kind: in.Kind, Title: in.Title, Description: in.Description, Category: in.Category, Service: in.Service,
-		Organisation: in.Organisation, Impact: in.Impact, Urgency: in.Urgency, RequestedFor: in.RequestedFor,
-		Watchers: in.Watchers, Entry: in.Entry, Stream: in.Stream,
+		Organisation: in.Organisation, Impact: in.Impact, Urgency: in.Urgency, CostOfDelay: in.CostOfDelay, Size: in.Size,
+		RequestedFor: in.RequestedFor,
+		Watchers:     in.Watchers, Entry: in.Entry, Stream: in.Stream,
 	})
 	if err != nil {
 		return err
@@ -241,13 +247,15 @@ func splitList(s string) []string {
 
 // patchWorkItem is the body of PATCH: only the fields given change.
 type patchWorkItem struct {
-	Title        *string `json:"title,omitempty"`
-	Description  *string `json:"description,omitempty"`
-	Impact       *int    `json:"impact,omitempty"`
-	Urgency      *int    `json:"urgency,omitempty"`
-	Category     *string `json:"category,omitempty"`
-	Service      *string `json:"service,omitempty"`
-	RequestedFor *string `json:"requested_for,omitempty"`
+	Title        *string           `json:"title,omitempty"`
+	Description  *string           `json:"description,omitempty"`
+	Impact       *int              `json:"impact,omitempty"`
+	Urgency      *int              `json:"urgency,omitempty"`
+	Category     *string           `json:"category,omitempty"`
+	Service      *string           `json:"service,omitempty"`
+	RequestedFor *string           `json:"requested_for,omitempty"`
+	CostOfDelay  *int              `json:"cost_of_delay,omitempty"`
+	Size         *svcflow.Duration `json:"size,omitempty"`
 }
 
 func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
@@ -264,7 +272,8 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := s.desk.Patch(r.Context(), personOf(r), r.PathValue("id"), version, desk.Patch{
 		Title: in.Title, Description: in.Description,
-		Update: svcflow.Update{Impact: in.Impact, Urgency: in.Urgency, Category: in.Category, Service: in.Service, RequestedFor: in.RequestedFor},
+		Update: svcflow.Update{Impact: in.Impact, Urgency: in.Urgency, Category: in.Category, Service: in.Service, RequestedFor: in.RequestedFor,
+			CostOfDelay: in.CostOfDelay, Size: in.Size},
 	})
 	if err != nil {
 		return err
