@@ -144,3 +144,25 @@ func (d *Desk) Person(ctx context.Context, id string) (*svcflow.Person, error) {
 	}
 	return p, err
 }
+
+// EventPersonErased records an erasure; it names the person by id only.
+const EventPersonErased svcflow.EventType = "erased"
+
+// ErasePerson honours a person's right to be forgotten (admins only; a nil
+// actor is the system): their personal data and the free text tied to them
+// are redacted, the event log stays as it is and analysable, and an
+// `erased` event records that it happened.
+func (d *Desk) ErasePerson(ctx context.Context, actor *svcflow.Person, id string) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	ev := d.configEvent(actor, EventPersonErased, id)
+	ev.Data.Person = id
+	err := d.store.ErasePerson(ctx, id, ev)
+	if errors.Is(err, ErrNotFound) {
+		return svcflow.Errorf(svcflow.ErrNotFound, "no person %s", id)
+	}
+	return err
+}

@@ -110,6 +110,11 @@ type Directory interface {
 	People(ctx context.Context) ([]*svcflow.Person, error)
 	PutService(ctx context.Context, s *svcflow.Service, event svcflow.Event) error
 	Services(ctx context.Context) ([]*svcflow.Service, error)
+	// ErasePerson redacts a person in one transaction: their name, email
+	// and identities, their credentials, the comments they wrote and the
+	// free text of the items requested by or for them; event writes the
+	// erasure to the log. The event log itself is untouched.
+	ErasePerson(ctx context.Context, id string, event svcflow.Event) error
 }
 
 // Store is everything the desk persists.
