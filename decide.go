@@ -222,9 +222,12 @@ type (
 		Public bool
 	}
 	GiveFeedback struct{ Score int }
-	DoTask       struct{ Task string }
-	Watch        struct{ Person string }
-	AddLink      struct {
+	// Attach records a file added to the item; the bytes and the name live
+	// beside the log.
+	Attach  struct{ ID string }
+	DoTask  struct{ Task string }
+	Watch   struct{ Person string }
+	AddLink struct {
 		Type  string
 		Other string
 	}
@@ -263,6 +266,7 @@ func (Swarm) commandName() string        { return "swarm" }
 func (AddComment) commandName() string   { return "comment" }
 func (GiveFeedback) commandName() string { return "feedback" }
 func (DoTask) commandName() string       { return "task" }
+func (Attach) commandName() string       { return "attach" }
 func (Watch) commandName() string        { return "watch" }
 func (AddLink) commandName() string      { return "link" }
 func (Update) commandName() string       { return "update" }
@@ -277,7 +281,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		return Result{}, Errorf(ErrInternal, "decide %s on %s: stream %s not given", cmd.commandName(), w.ID, w.Stream)
 	}
 	switch cmd.(type) {
-	case AddComment, Watch, AddLink:
+	case AddComment, Watch, AddLink, Attach:
 	case GiveFeedback:
 		if w.Status == StatusCancelled {
 			return Result{}, Errorf(ErrConflict, "%s was cancelled; there is nothing to give feedback on", w.ID)
@@ -329,6 +333,11 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		err = d.emit(EventCommented, d.step(), func(e *Event) { e.Data.Comment, e.Data.Public = c.ID, c.Public })
 	case GiveFeedback:
 		err = d.feedback(c)
+	case Attach:
+		if c.ID == "" {
+			return Result{}, Errorf(ErrInternal, "attachment without id")
+		}
+		err = d.emit(EventAttached, d.step(), func(e *Event) { e.Data.Other = c.ID })
 	case DoTask:
 		err = d.doTask(c)
 	case Watch:

@@ -31,6 +31,7 @@ const (
 	EventWatcherAdded  EventType = "watcher_added"
 	EventFeedback      EventType = "feedback_given"
 	EventReopened      EventType = "reopened"
+	EventAttached      EventType = "attachment_added"
 )
 
 // IsStepEvent reports whether t is one of the visit events, which the event

@@ -59,7 +59,7 @@ func requesterMay(cmd svcflow.Command) bool {
 	switch c := cmd.(type) {
 	case svcflow.AddComment:
 		return c.Public
-	case svcflow.GiveFeedback, svcflow.Close, svcflow.Reopen, svcflow.Cancel, svcflow.Watch:
+	case svcflow.GiveFeedback, svcflow.Close, svcflow.Reopen, svcflow.Cancel, svcflow.Watch, svcflow.Attach:
 		return true
 	case svcflow.Approve, svcflow.Reject:
 		return true // the domain checks the approver list

@@ -324,7 +324,7 @@ func (d *Desk) ItemEvents(ctx context.Context, actor *svcflow.Person, id string)
 // conflict otherwise; with 0 it is decided again on fresh state when
 // another writer got there first, so no update is lost.
 func (d *Desk) Act(ctx context.Context, actor *svcflow.Person, id string, expected int, cmd svcflow.Command) (*View, error) {
-	return d.act(ctx, actor, id, expected, cmd, nil)
+	return d.actWith(ctx, actor, id, expected, cmd, nil)
 }
 
 // PostComment adds a comment: the text in its row, the event in the log.
@@ -341,11 +341,13 @@ func (d *Desk) PostComment(ctx context.Context, actor *svcflow.Person, id string
 		return nil, nil, err
 	}
 	c := &Comment{ID: fmt.Sprintf("C-%d", n), Item: id, Author: actor.ID, Public: public, Body: body, Created: d.now()}
-	v, err := d.act(ctx, actor, id, expected, svcflow.AddComment{ID: c.ID, Public: public}, c)
+	v, err := d.actWith(ctx, actor, id, expected, svcflow.AddComment{ID: c.ID, Public: public}, func(ch *Change) { ch.Comment = c })
 	return v, c, err
 }
 
-func (d *Desk) act(ctx context.Context, actor *svcflow.Person, id string, expected int, cmd svcflow.Command, comment *Comment) (*View, error) {
+// actWith decides and stores a command; with, when given, adds the rows
+// that travel with its events (a comment, an attachment).
+func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, expected int, cmd svcflow.Command, with func(*Change)) (*View, error) {
 	for attempt := 0; ; attempt++ {
 		w, s, err := d.load(ctx, actor, id)
 		if err != nil {
@@ -367,7 +369,9 @@ func (d *Desk) act(ctx context.Context, actor *svcflow.Person, id string, expect
 			return nil, err
 		}
 		changes := changesOf(res, w.Version)
-		changes[0].Comment = comment
+		if with != nil {
+			with(changes[0])
+		}
 		err = d.store.Append(ctx, changes...)
 		if errors.Is(err, ErrConflict) && expected == 0 && attempt < maxRetries {
 			continue

@@ -8,6 +8,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -41,12 +42,38 @@ type Comment struct {
 // they lead to, and for a new item its content. Expected is the version the
 // decision was made on (0 for a new item).
 type Change struct {
-	Item     *svcflow.WorkItem
-	Expected int
-	Events   []svcflow.Event
-	Content  *Content
-	Comment  *Comment
+	Item       *svcflow.WorkItem
+	Expected   int
+	Events     []svcflow.Event
+	Content    *Content
+	Comment    *Comment
+	Attachment *Attachment
 }
+
+// Attachment is a file on a work item: metadata in the store, the bytes in
+// the blob store under their SHA-256.
+type Attachment struct {
+	ID          string    `json:"id"`
+	Item        string    `json:"item"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	UploadedBy  string    `json:"uploaded_by"`
+	Created     time.Time `json:"created"`
+}
+
+// Blobs stores file contents by their SHA-256 (SPEC §7: a directory for
+// SQLite, the database or a bucket for PostgreSQL), so any instance can
+// serve any file. PutBlob reads at most max bytes and fails with
+// ErrTooLarge beyond that, storing nothing.
+type Blobs interface {
+	PutBlob(ctx context.Context, r io.Reader, max int64) (sha256 string, size int64, err error)
+	OpenBlob(ctx context.Context, sha256 string) (io.ReadCloser, error)
+}
+
+// ErrTooLarge is returned by PutBlob for contents over the limit.
+var ErrTooLarge = errors.New("too large")
 
 // ItemFilter selects work items for a list; empty fields do not filter.
 type ItemFilter struct {
@@ -78,6 +105,8 @@ type Items interface {
 	ListItems(ctx context.Context, f ItemFilter) ([]*svcflow.WorkItem, error)
 	// Events returns events with Seq > after in Seq order, at most limit.
 	Events(ctx context.Context, after int64, limit int) ([]svcflow.Event, error)
+	Attachment(ctx context.Context, id string) (Attachment, error)
+	Attachments(ctx context.Context, item string) ([]Attachment, error)
 }
 
 // StoredStream is a value stream definition at one revision.
@@ -123,6 +152,7 @@ type Store interface {
 	Streams
 	Directory
 	Credentials
+	Blobs
 	Close() error
 }
 

@@ -46,32 +46,35 @@ func TestRouteRoleMatrix(t *testing.T) {
 	public := []string{allowed, allowed, allowed, allowed, allowed, allowed, allowed}
 
 	table := map[string][]string{
-		"GET /metrics":                           public,
-		"GET /api/v1/openapi.json":               public,
-		"POST /api/v1/sessions":                  {anon, anon, anon, anon, anon, anon, anon}, // a wrong password, whoever asks
-		"DELETE /api/v1/sessions/current":        public,
-		"GET /api/v1/me":                         everyone,
-		"GET /api/v1/work-items":                 everyone,
-		"POST /api/v1/work-items":                everyone,
-		"GET /api/v1/work-items/{id}":            item,
-		"PATCH /api/v1/work-items/{id}":          itemAgentOnly,
-		"GET /api/v1/work-items/{id}/events":     item,
-		"GET /api/v1/work-items/{id}/visits":     item,
-		"GET /api/v1/work-items/{id}/comments":   item,
-		"GET /api/v1/events":                     managers,
-		"GET /api/v1/value-streams":              everyone,
-		"GET /api/v1/value-streams/{id}":         everyone,
-		"GET /api/v1/value-streams/{id}/map.svg": everyone,
-		"GET /api/v1/people":                     staff,
-		"POST /api/v1/people":                    admins,
-		"GET /api/v1/people/{id}":                []string{anon, allowed, hidden, allowed, allowed, allowed, allowed},
-		"GET /api/v1/teams":                      everyone,
-		"POST /api/v1/teams":                     admins,
-		"GET /api/v1/organisations":              staff,
-		"POST /api/v1/organisations":             admins,
-		"GET /api/v1/services":                   everyone,
-		"POST /api/v1/services":                  admins,
-		"GET /api/v1/catalogue":                  everyone,
+		"GET /metrics":                             public,
+		"GET /api/v1/openapi.json":                 public,
+		"POST /api/v1/sessions":                    {anon, anon, anon, anon, anon, anon, anon}, // a wrong password, whoever asks
+		"DELETE /api/v1/sessions/current":          public,
+		"GET /api/v1/me":                           everyone,
+		"GET /api/v1/work-items":                   everyone,
+		"POST /api/v1/work-items":                  everyone,
+		"GET /api/v1/work-items/{id}":              item,
+		"PATCH /api/v1/work-items/{id}":            itemAgentOnly,
+		"GET /api/v1/work-items/{id}/events":       item,
+		"GET /api/v1/work-items/{id}/visits":       item,
+		"GET /api/v1/work-items/{id}/comments":     item,
+		"GET /api/v1/events":                       managers,
+		"GET /api/v1/value-streams":                everyone,
+		"GET /api/v1/value-streams/{id}":           everyone,
+		"GET /api/v1/value-streams/{id}/map.svg":   everyone,
+		"GET /api/v1/people":                       staff,
+		"POST /api/v1/people":                      admins,
+		"GET /api/v1/people/{id}":                  []string{anon, allowed, hidden, allowed, allowed, allowed, allowed},
+		"GET /api/v1/teams":                        everyone,
+		"POST /api/v1/teams":                       admins,
+		"GET /api/v1/organisations":                staff,
+		"POST /api/v1/organisations":               admins,
+		"GET /api/v1/services":                     everyone,
+		"POST /api/v1/services":                    admins,
+		"GET /api/v1/catalogue":                    everyone,
+		"POST /api/v1/work-items/{id}/attachments": item,
+		"GET /api/v1/work-items/{id}/attachments":  item,
+		"GET /api/v1/attachments/{id}":             item,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -124,6 +127,12 @@ func TestRouteRoleMatrix(t *testing.T) {
 				path = strings.ReplaceAll(rt.path, "{id}", "restore-live-service")
 			case rt.path == "/api/v1/people/{id}":
 				path = "/api/v1/people/ursula"
+			case rt.path == "/api/v1/attachments/{id}":
+				var a struct{ ID string }
+				e.must(201, "ursula", "POST", "/api/v1/work-items/"+it.ID+"/attachments?name=a.txt", "hello", "Content-Type", "text/plain").json(t, &a)
+				path = "/api/v1/attachments/" + a.ID
+			case rt.path == "/api/v1/work-items/{id}/attachments" && rt.method == "POST":
+				path += "?name=note.txt"
 			}
 			var body any
 			if b, ok := bodies[key]; ok {
@@ -131,6 +140,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 				body = b
 			}
 			headers := []string{}
+			if rt.rawBody {
+				body, headers = "some text", []string{"Content-Type", "text/plain"}
+			}
 			if rt.method == "PATCH" {
 				headers = []string{"If-Match", etag(it.Version)}
 			}

@@ -104,3 +104,6 @@ func jsonKind(goKind string) string {
 	}
 	return "a " + goKind
 }
+
+// asErr is errors.As, named for the handlers that use it on one line.
+func asErr(err error, target any) bool { return errors.As(err, target) }

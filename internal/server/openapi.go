@@ -166,6 +166,9 @@ func (s *Server) OpenAPI() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
+		if rt.rawBody {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"*/*": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		}
 		if rt.request != nil {
 			var body map[string]any
 			if rt.action != "" {
@@ -179,6 +182,8 @@ func (s *Server) OpenAPI() map[string]any {
 		switch {
 		case rt.response != nil:
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(rt.response))}}
+		case rt.download:
+			ok["content"] = map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		case strings.HasSuffix(rt.path, ".svg"):
 			ok["content"] = map[string]any{"image/svg+xml": map[string]any{}}
 		case rt.raw != nil:

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"sort"
+
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 // route is one entry of the route table: the mux serves it and the OpenAPI
@@ -19,6 +21,8 @@ type route struct {
 	h            handlerFunc
 	raw          http.HandlerFunc // operational endpoints that write plain text
 	action       string           // for work item actions: which fields the body takes
+	rawBody      bool             // the body is a file, not JSON
+	download     bool             // the answer is a file
 }
 
 // param is a documented query parameter.
@@ -61,6 +65,10 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/work-items/{id}/visits", summary: "The item's visits with wait, cycle and blocked times",
 			response: map[string][]visitTimes{}, status: 200, h: s.itemVisits},
 		{method: "GET", path: "/api/v1/work-items/{id}/comments", summary: "The item's comments (requesters: public ones)", response: commentList{}, status: 200, h: s.itemComments},
+		{method: "POST", path: "/api/v1/work-items/{id}/attachments", summary: "Attach a file: the raw body, its type in Content-Type, its name in ?name=",
+			rawBody: true, query: []param{{"name", "the file name"}}, response: desk.Attachment{}, status: 201, h: s.uploadAttachment},
+		{method: "GET", path: "/api/v1/work-items/{id}/attachments", summary: "The item's attachments", response: attachmentList{}, status: 200, h: s.listAttachments},
+		{method: "GET", path: "/api/v1/attachments/{id}", summary: "Download an attachment", status: 200, download: true, h: s.downloadAttachment},
 
 		{method: "GET", path: "/api/v1/events", summary: "The global event log after a cursor (managers and admins)", response: eventList{}, status: 200,
 			query: []param{{"after", "sequence number; events after it"}, {"limit", "1 to 1000 (default 500)"}}, h: s.events},

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -206,4 +209,38 @@ func TestRequesterSelfService(t *testing.T) {
 		t.Errorf("self-service reset: %s", w.Status)
 	}
 	e.must(403, "ursula", "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "x", "entry": "monitoring"})
+}
+
+// TestAttachmentRoundTrip: a file uploaded comes back byte for byte, with
+// its SHA-256 recorded and an event on the item; limits are enforced.
+func TestAttachmentRoundTrip(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Screen flickers"})
+	content := make([]byte, 300_000)
+	for i := range content {
+		content[i] = byte(i*7 + i/251)
+	}
+	var a struct {
+		ID, SHA256, Name string
+		ContentType      string `json:"content_type"`
+		Size             int64
+	}
+	e.must(201, "ursula", "POST", "/api/v1/work-items/"+w.ID+"/attachments?name=../../etc/screen.png", content, "Content-Type", "image/png").json(t, &a)
+	sum := sha256.Sum256(content)
+	if a.SHA256 != hex.EncodeToString(sum[:]) || a.Size != int64(len(content)) || a.Name != "screen.png" || a.ContentType != "image/png" {
+		t.Errorf("metadata %+v", a)
+	}
+	r := e.must(200, "alice", "GET", "/api/v1/attachments/"+a.ID, nil)
+	if !bytes.Equal(r.body, content) {
+		t.Errorf("download differs from upload (%d bytes, want %d)", len(r.body), len(content))
+	}
+	if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	e.must(404, "victor", "GET", "/api/v1/attachments/"+a.ID, nil)
+	e.must(422, "ursula", "POST", "/api/v1/work-items/"+w.ID+"/attachments?name=run.exe", []byte("MZ"), "Content-Type", "application/x-msdownload")
+	e.must(422, "ursula", "POST", "/api/v1/work-items/"+w.ID+"/attachments", []byte("x"), "Content-Type", "text/plain")
+	if got := eventTypes(t, e, w.ID); !strings.Contains(got, "attachment_added") {
+		t.Errorf("no attachment event: %s", got)
+	}
 }

@@ -97,6 +97,11 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			}
 		}
 	}
+	if a := c.Attachment; a != nil {
+		if err := s.insertAttachment(ctx, tx, a); err != nil {
+			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)
+		}
+	}
 	for i := range c.Events {
 		seq, err := s.insertEvent(ctx, tx, &c.Events[i])
 		if isUniqueViolation(err) {
