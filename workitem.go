@@ -104,7 +104,7 @@ type WorkItem struct {
 	Urgency        int       `json:"urgency"`
 	Priority       Priority  `json:"priority"`
 	CostOfDelay    int       `json:"cost_of_delay,omitempty"` // 1–10, for WSJF; 0: derived from priority
-	Size           Duration  `json:"size,omitzero"`          // expected effort, for WSJF; zero: the step's expected cycle
+	Size           Duration  `json:"size,omitzero"`           // expected effort, for WSJF; zero: the step's expected cycle
 	RequestedBy    string    `json:"requested_by"`
 	RequestedFor   string    `json:"requested_for"`
 	Watchers       []string  `json:"watchers,omitempty"`
