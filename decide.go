@@ -305,7 +305,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 	case Resume:
 		err = d.resume()
 	case Requeue:
-		err = d.requeue("", cmp(c.Reason, "requeued"))
+		err = d.requeue("", orDefault(c.Reason, "requeued"))
 	case Escalate:
 		err = d.escalate(c)
 	case Assign:
@@ -321,7 +321,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 	case Reclassify:
 		err = d.reclassify(c)
 	case Cancel:
-		err = d.cancel(ExitCancelled, cmp(c.Reason, ExitCancelled))
+		err = d.cancel(ExitCancelled, orDefault(c.Reason, ExitCancelled))
 	case Duplicate:
 		err = d.duplicate(c)
 	case Swarm:
@@ -364,7 +364,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 	return d.result()
 }
 
-func cmp(s, fallback string) string {
+func orDefault(s, fallback string) string {
 	if s == "" {
 		return fallback
 	}
@@ -406,7 +406,7 @@ func (d *decision) start(c Start) error {
 	case Blocked:
 		return Errorf(ErrConflict, "step %q of %s is paused; resume it", st.ID, d.w.ID)
 	}
-	person := cmp(c.Person, d.env.Actor.ID)
+	person := orDefault(c.Person, d.env.Actor.ID)
 	if err := d.emit(EventStepStarted, st.ID, func(e *Event) { e.Data.Person = person }); err != nil {
 		return err
 	}
@@ -730,7 +730,7 @@ func (d *decision) escalate(c Escalate) error {
 	if d.w.Visit != nil && d.w.Visit.Team == c.Team {
 		return FieldErrorf("team", "%s is already in the queue of %s", d.w.ID, c.Team)
 	}
-	return d.requeue(c.Team, cmp(c.Reason, "escalated"))
+	return d.requeue(c.Team, orDefault(c.Reason, "escalated"))
 }
 
 func (d *decision) assign(c Assign) error {
@@ -821,7 +821,7 @@ func (d *decision) swarm(c Swarm) error {
 	if err != nil {
 		return err
 	}
-	person := cmp(c.Person, d.env.Actor.ID)
+	person := orDefault(c.Person, d.env.Actor.ID)
 	in := slices.Contains(v.Swarm, person)
 	switch {
 	case c.Leave && !in:

@@ -1,7 +1,9 @@
 package svcflow
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -96,11 +98,108 @@ type Service struct {
 }
 
 // CatalogueEntry is something a requester can ask for: it opens a work item
-// of the given kind and category on its service.
+// of the given kind and category on its service, with the answers to its
+// request form.
 type CatalogueEntry struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Kind        Kind   `json:"kind"`
-	Category    string `json:"category,omitempty"`
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Kind        Kind        `json:"kind"`
+	Category    string      `json:"category,omitempty"`
+	Fields      []FormField `json:"fields,omitempty"`
+}
+
+// FormField is one question of a request form.
+type FormField struct {
+	ID        string   `json:"id"`
+	Label     string   `json:"label"`
+	Type      string   `json:"type"` // text, choice, date, person or ci
+	Required  bool     `json:"required,omitempty"`
+	Choices   []string `json:"choices,omitempty"`    // for choice
+	MaxLength int      `json:"max_length,omitempty"` // for text; 0 means 2,000
+}
+
+// FormFieldTypes are the kinds of question a form may ask.
+var formFieldTypes = []string{"text", "choice", "date", "person", "ci"}
+
+// ValidateFields checks a form's definition.
+func (e *CatalogueEntry) ValidateFields() error {
+	seen := map[string]bool{}
+	for i, f := range e.Fields {
+		p := fmt.Sprintf("fields[%d]", i)
+		switch {
+		case !IsKebab(strings.ReplaceAll(f.ID, "_", "-")):
+			return FieldErrorf(p+".id", "%q is not a valid field id", f.ID)
+		case seen[f.ID]:
+			return FieldErrorf(p+".id", "field %q twice", f.ID)
+		case !slices.Contains(formFieldTypes, f.Type):
+			return FieldErrorf(p+".type", "unknown type %q; expected one of %s", f.Type, strings.Join(formFieldTypes, ", "))
+		case f.Type == "choice" && len(f.Choices) == 0:
+			return FieldErrorf(p+".choices", "a choice field needs choices")
+		case f.MaxLength < 0:
+			return FieldErrorf(p+".max_length", "negative length")
+		}
+		seen[f.ID] = true
+	}
+	return nil
+}
+
+// ValidateForm checks answers against the form and returns every problem,
+// each naming its field as "form.ID". exists reports whether a person or
+// configuration item id exists ("person" or "ci" as kind).
+func (e *CatalogueEntry) ValidateForm(answers map[string]string, exists func(kind, id string) bool) []*Error {
+	var errs []*Error
+	ids := map[string]bool{}
+	for _, f := range e.Fields {
+		ids[f.ID] = true
+		v, given := answers[f.ID]
+		v = strings.TrimSpace(v)
+		name := "form." + f.ID
+		if !given || v == "" {
+			if f.Required {
+				errs = append(errs, FieldErrorf(name, "%s is required", cmpLabel(f)))
+			}
+			continue
+		}
+		switch f.Type {
+		case "text":
+			max := f.MaxLength
+			if max == 0 {
+				max = 2000
+			}
+			if len([]rune(v)) > max {
+				errs = append(errs, FieldErrorf(name, "%s is %d characters; at most %d", cmpLabel(f), len([]rune(v)), max))
+			}
+		case "choice":
+			if !slices.Contains(f.Choices, v) {
+				errs = append(errs, FieldErrorf(name, "%q is not a choice of %s; expected one of %s", v, cmpLabel(f), strings.Join(f.Choices, ", ")))
+			}
+		case "date":
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				errs = append(errs, FieldErrorf(name, "%q is not a date; expected YYYY-MM-DD", v))
+			}
+		case "person", "ci":
+			if exists == nil || !exists(f.Type, v) {
+				errs = append(errs, FieldErrorf(name, "no %s %q", f.Type, v))
+			}
+		}
+	}
+	var extra []string
+	for k := range answers {
+		if !ids[k] {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+	for _, k := range extra {
+		errs = append(errs, FieldErrorf("form."+k, "the form of %s has no field %q", e.ID, k))
+	}
+	return errs
+}
+
+func cmpLabel(f FormField) string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.ID
 }

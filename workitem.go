@@ -78,6 +78,7 @@ type Visit struct {
 	Step       string     `json:"step"`
 	Activity   Activity   `json:"activity"`
 	Entered    time.Time  `json:"entered"`
+	Queued     time.Time  `json:"queued"` // when it last joined its team's queue: entered or requeued
 	State      VisitState `json:"state"`
 	PausedFrom VisitState `json:"paused_from,omitempty"`
 	Team       string     `json:"team,omitempty"`
@@ -181,7 +182,7 @@ func (w *WorkItem) Apply(e Event) error {
 			Status: StatusNew, Created: e.Time,
 		}
 	case EventStepEntered:
-		w.Visit = &Visit{Step: e.Step, Activity: e.Activity, Entered: e.Time, State: Queued, Team: d.Team}
+		w.Visit = &Visit{Step: e.Step, Activity: e.Activity, Entered: e.Time, Queued: e.Time, State: Queued, Team: d.Team}
 		w.Teams = addOnce(w.Teams, d.Team)
 	case EventStepStarted:
 		w.Visit.State = Active
@@ -197,6 +198,7 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Visit.PausedFrom = ""
 	case EventStepRequeued:
 		w.Visit.State = Queued
+		w.Visit.Queued = e.Time
 		w.Visit.Person = ""
 		w.Visit.Swarm = nil
 		if d.Team != "" {

@@ -77,6 +77,11 @@ func (d *Desk) SaveTeam(ctx context.Context, actor *svcflow.Person, t *svcflow.T
 	if t.Name == "" {
 		t.Name = t.ID
 	}
+	if t.QueuePolicy != "" {
+		if _, err := svcflow.ParseQueuePolicy(t.QueuePolicy); err != nil {
+			return err
+		}
+	}
 	if t.Created.IsZero() {
 		t.Created = d.now()
 	}

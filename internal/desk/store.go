@@ -24,8 +24,9 @@ var ErrConflict = errors.New("conflict")
 // Content is the free text of a work item, kept beside its events so it can
 // be redacted without touching the log.
 type Content struct {
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
+	Title       string            `json:"title"`
+	Description string            `json:"description,omitempty"`
+	Form        map[string]string `json:"form,omitempty"` // answers to the catalogue entry's request form
 }
 
 // Comment is a comment on a work item; public ones are visible to requesters.
@@ -84,6 +85,7 @@ type ItemFilter struct {
 	Assignee string
 	Service  string
 	Stream   string
+	Step     string
 	Text     string // full-text search over title, description and public comments
 	Before   int64  // keyset cursor: items numbered below this
 	Limit    int
@@ -144,6 +146,12 @@ type Directory interface {
 	// free text of the items requested by or for them; event writes the
 	// erasure to the log. The event log itself is untouched.
 	ErasePerson(ctx context.Context, id string, event svcflow.Event) error
+	// PutCI saves a configuration item and replaces the relationships
+	// that start at it.
+	PutCI(ctx context.Context, ci *svcflow.CI, rels []svcflow.Relationship, event svcflow.Event) error
+	CI(ctx context.Context, id string) (*svcflow.CI, error)
+	CIs(ctx context.Context) ([]*svcflow.CI, error)
+	Relationships(ctx context.Context) ([]svcflow.Relationship, error)
 }
 
 // Store is everything the desk persists.

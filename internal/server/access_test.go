@@ -43,6 +43,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	staff := []string{anon, denied, denied, allowed, allowed, allowed, allowed}
 	managers := []string{anon, denied, denied, denied, denied, allowed, allowed}
 	admins := []string{anon, denied, denied, denied, denied, denied, allowed}
+	members := []string{anon, denied, denied, allowed, denied, allowed, allowed} // the team's agents, managers, admins
 	public := []string{allowed, allowed, allowed, allowed, allowed, allowed, allowed}
 
 	table := map[string][]string{
@@ -72,6 +73,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/services":                     everyone,
 		"POST /api/v1/services":                    admins,
 		"GET /api/v1/catalogue":                    everyone,
+		"GET /api/v1/teams/{id}/queue":             members,
+		"POST /api/v1/teams/{id}/pull":             members,
 		"POST /api/v1/work-items/{id}/attachments": item,
 		"GET /api/v1/work-items/{id}/attachments":  item,
 		"GET /api/v1/attachments/{id}":             item,
@@ -125,6 +128,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 			switch {
 			case strings.HasPrefix(rt.path, "/api/v1/value-streams/{id}"):
 				path = strings.ReplaceAll(rt.path, "{id}", "restore-live-service")
+			case strings.HasPrefix(rt.path, "/api/v1/teams/{id}"):
+				path = strings.ReplaceAll(rt.path, "{id}", "service-desk")
 			case rt.path == "/api/v1/people/{id}":
 				path = "/api/v1/people/ursula"
 			case rt.path == "/api/v1/attachments/{id}":

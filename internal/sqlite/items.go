@@ -56,7 +56,11 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 		if content == nil {
 			content = &desk.Content{}
 		}
-		if _, err := s.txExec(ctx, tx, sqlInsertContent, w.ID, content.Title, content.Description); err != nil {
+		form, err := json.Marshal(content.Form)
+		if err != nil {
+			return err
+		}
+		if _, err := s.txExec(ctx, tx, sqlInsertContent, w.ID, content.Title, content.Description, form); err != nil {
 			return fmt.Errorf("insert content of %s: %w", w.ID, err)
 		}
 		if _, err := s.txExec(ctx, tx, sqlInsertSearch, w.ID, content.Title, content.Description); err != nil {
@@ -171,11 +175,20 @@ func decodeItem(state []byte) (*svcflow.WorkItem, error) {
 // ItemContent loads an item's title and description.
 func (s *Store) ItemContent(ctx context.Context, id string) (desk.Content, error) {
 	var c desk.Content
-	err := s.readRow(ctx, `SELECT title, description FROM item_content WHERE item = ?`, id).Scan(&c.Title, &c.Description)
+	var form []byte
+	err := s.readRow(ctx, `SELECT title, description, form FROM item_content WHERE item = ?`, id).Scan(&c.Title, &c.Description, &form)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, desk.ErrNotFound
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	if len(form) > 2 {
+		if err := json.Unmarshal(form, &c.Form); err != nil {
+			return c, fmt.Errorf("decode form of %s: %w", id, err)
+		}
+	}
+	return c, nil
 }
 
 // ItemEvents loads an item's events in version order.
@@ -277,6 +290,10 @@ func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.Wo
 		where = append(where, "stream = ?")
 		args = append(args, f.Stream)
 	}
+	if f.Step != "" {
+		where = append(where, "step = ?")
+		args = append(args, f.Step)
+	}
 	if f.Text != "" {
 		where = append(where, "id IN (SELECT item FROM item_search WHERE item_search MATCH ?)")
 		args = append(args, ftsQuery(f.Text))
@@ -336,7 +353,7 @@ const (
 	sqlInsertItem = `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
 			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlInsertContent = `INSERT INTO item_content (item, title, description) VALUES (?, ?, ?)`
+	sqlInsertContent = `INSERT INTO item_content (item, title, description, form) VALUES (?, ?, ?, ?)`
 	sqlInsertSearch  = `INSERT INTO item_search (item, title, description, comments) VALUES (?, ?, ?, '')`
 	sqlUpdateItem    = `UPDATE items SET kind = ?, status = ?, priority = ?, category = ?, service = ?,
 			requested_for = ?, team = ?, assignee = ?, step = ?, visit_state = ?, updated_ns = ?, version = ?, state = ?

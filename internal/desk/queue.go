@@ -1,0 +1,185 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/svcflow/svcflow"
+)
+
+// DefaultQueuePolicy orders a team's queue when the team names none.
+const DefaultQueuePolicy = "priority"
+
+// maxQueue bounds how many waiting items one queue view ranks.
+const maxQueue = 2000
+
+// QueueView is a team's queue, best first, under the team's policy.
+type QueueView struct {
+	Team    string                `json:"team"`
+	Policy  string                `json:"policy"`
+	Entries []svcflow.RankedEntry `json:"entries"`
+}
+
+// Queue ranks the items waiting in a team's queue (SPEC §5).
+func (d *Desk) Queue(ctx context.Context, actor *svcflow.Person, team string) (*QueueView, error) {
+	if actor.Role == svcflow.RoleRequester {
+		return nil, svcflow.Errorf(svcflow.ErrForbidden, "requesters have no team queues")
+	}
+	if actor.Role == svcflow.RoleAgent && !slices.Contains(actor.Teams, team) {
+		return nil, svcflow.Errorf(svcflow.ErrForbidden, "%s is not a member of team %s", actor.ID, team)
+	}
+	policy, err := d.teamPolicy(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	entries, _, err := d.queueEntries(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	return &QueueView{Team: team, Policy: policy.String(), Entries: svcflow.RankQueue(policy, entries, d.now())}, nil
+}
+
+func (d *Desk) teamPolicy(ctx context.Context, team string) (svcflow.QueuePolicy, error) {
+	teams, err := d.store.Teams(ctx)
+	if err != nil {
+		return svcflow.QueuePolicy{}, err
+	}
+	spec := DefaultQueuePolicy
+	for _, t := range teams {
+		if t.ID == team && t.QueuePolicy != "" {
+			spec = t.QueuePolicy
+		}
+	}
+	p, err := svcflow.ParseQueuePolicy(spec)
+	if err != nil {
+		return p, fmt.Errorf("queue policy of team %s: %w", team, err)
+	}
+	return p, nil
+}
+
+// queueEntries lists the queued visits of a team with what the policies
+// rank by.
+func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEntry, map[string]*svcflow.WorkItem, error) {
+	items, err := d.store.ListItems(ctx, ItemFilter{Teams: []string{team},
+		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusResolved}, Limit: maxQueue})
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, err := d.store.Organisations(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tier := map[string]int{}
+	for _, o := range orgs {
+		tier[o.ID] = o.Tier
+	}
+	var out []svcflow.QueueEntry
+	byID := map[string]*svcflow.WorkItem{}
+	for _, w := range items {
+		v := w.Visit
+		if v == nil || v.State != svcflow.Queued || v.Team != team {
+			continue
+		}
+		st, err := d.StreamStep(ctx, w.Stream, w.StreamRevision, v.Step)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st.Approval != nil {
+			continue // waits for its approvers, not for the team
+		}
+		queued := v.Queued
+		if queued.IsZero() {
+			queued = v.Entered
+		}
+		out = append(out, svcflow.QueueEntry{
+			Item: w.ID, Priority: w.Priority, Entered: queued, Created: w.Created, Category: w.Category,
+			ExpectedCycle: st.TargetLeadTime.Estimate(), CostOfDelay: w.CostOfDelay, Size: w.Size.Estimate(),
+			Tier: tier[w.Organisation], Step: v.Step,
+		})
+		byID[w.ID] = w
+	}
+	return out, byID, nil
+}
+
+// PullResult is the item a pull started, and what it passed over and why.
+type PullResult struct {
+	View    *View          `json:"-"`
+	Skipped []svcflow.Skip `json:"skipped"`
+}
+
+// Pull starts the highest-ranked item of a team's queue whose step has room
+// under its WIP limit, for the actor (SPEC §5).
+func (d *Desk) Pull(ctx context.Context, actor *svcflow.Person, team string) (*PullResult, error) {
+	q, err := d.Queue(ctx, actor, team)
+	if err != nil {
+		return nil, err
+	}
+	capacity := map[string]svcflow.StepCapacity{}
+	_, byID, err := d.queueEntries(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range q.Entries {
+		if _, done := capacity[e.Step]; done {
+			continue
+		}
+		w := byID[e.Item]
+		st, err := d.StreamStep(ctx, w.Stream, w.StreamRevision, e.Step)
+		if err != nil {
+			return nil, err
+		}
+		n, err := d.inProgress(ctx, w.Stream, e.Step)
+		if err != nil {
+			return nil, err
+		}
+		capacity[e.Step] = svcflow.StepCapacity{WIPLimit: st.WIPLimit, InProgress: n}
+	}
+	res := &PullResult{}
+	for len(q.Entries) > 0 {
+		chosen, skipped := svcflow.Pull(q.Entries, capacity)
+		res.Skipped = append(res.Skipped, skipped...)
+		if chosen == nil {
+			msg := "the queue of " + team + " is empty"
+			if len(res.Skipped) > 0 {
+				msg = fmt.Sprintf("every item in the queue of %s waits for a full step (%s)", team, res.Skipped[0].Reason)
+			}
+			return res, svcflow.Errorf(svcflow.ErrConflict, "%s", msg)
+		}
+		v, err := d.Act(ctx, actor, chosen.Item, 0, svcflow.Start{})
+		if err == nil {
+			res.View = v
+			return res, nil
+		}
+		if svcflow.ErrorCodeOf(err) != svcflow.ErrConflict {
+			return res, err
+		}
+		// Someone else took it first: drop it and take the next.
+		rest := q.Entries[:0]
+		for _, e := range q.Entries {
+			if e.Item != chosen.Item {
+				rest = append(rest, e)
+			}
+		}
+		q.Entries = rest
+	}
+	return res, svcflow.Errorf(svcflow.ErrConflict, "the queue of %s is empty", team)
+}
+
+// inProgress counts the visits of a step that were started and not ended
+// (blocked ones included): what WIP limits count (SPEC §3).
+func (d *Desk) inProgress(ctx context.Context, stream, step string) (int, error) {
+	items, err := d.store.ListItems(ctx, ItemFilter{Stream: stream, Step: step,
+		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}, Limit: 10000})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, w := range items {
+		if v := w.Visit; v != nil && (v.State == svcflow.Active || v.State == svcflow.Blocked && v.PausedFrom == svcflow.Active) {
+			n++
+		}
+	}
+	return n, nil
+}
+

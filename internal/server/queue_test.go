@@ -1,0 +1,45 @@
+package server
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestQueueAndPull: the service desk's queue is ranked by priority, and a
+// pull into a step at its WIP limit is refused, naming the full step.
+func TestQueueAndPull(t *testing.T) {
+	e := newTestEnv(t)
+	low := e.open("ursula", map[string]any{"kind": "incident", "title": "Low", "impact": 3, "urgency": 3})
+	e.at(10)
+	high := e.open("ursula", map[string]any{"kind": "incident", "title": "High", "impact": 1, "urgency": 1})
+	var q struct {
+		Policy  string
+		Entries []struct {
+			Item, Why string
+		}
+	}
+	e.must(200, "alice", "GET", "/api/v1/teams/service-desk/queue", nil).json(t, &q)
+	if q.Policy != "priority" || len(q.Entries) != 2 || q.Entries[0].Item != high.ID || q.Entries[1].Item != low.ID {
+		t.Fatalf("queue %+v", q)
+	}
+	var p pullResult
+	e.must(200, "alice", "POST", "/api/v1/teams/service-desk/pull", nil).json(t, &p)
+	if p.Item.ID != high.ID || p.Item.Visit.State != "active" || p.Item.Visit.Assignee != "alice" {
+		t.Errorf("pulled %s (%v)", p.Item.ID, p.Item.Visit)
+	}
+
+	// Three major incidents reach the swarm step, whose WIP limit is 2.
+	var majors []string
+	for i := range 3 {
+		w := e.open("alice", map[string]any{"kind": "incident", "category": "major", "title": "Major " + string(rune('A'+i)), "requested_for": "ursula"})
+		e.action("alice", w.ID, "complete", nil)
+		majors = append(majors, w.ID)
+	}
+	e.must(200, "bob", "POST", "/api/v1/teams/application-support/pull", nil)
+	e.must(200, "bob", "POST", "/api/v1/teams/application-support/pull", nil)
+	r := e.must(409, "bob", "POST", "/api/v1/teams/application-support/pull", nil)
+	if !strings.Contains(string(r.body), "step swarm is full: 2 of 2 in progress") {
+		t.Errorf("third pull: %s", r.body)
+	}
+	e.must(403, "bob", "GET", "/api/v1/teams/service-desk/queue", nil)
+}
