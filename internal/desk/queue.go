@@ -182,4 +182,3 @@ func (d *Desk) inProgress(ctx context.Context, stream, step string) (int, error)
 	}
 	return n, nil
 }
-
