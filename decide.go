@@ -870,9 +870,9 @@ func (d *decision) doTask(c DoTask) error {
 
 func (d *decision) link(c AddLink) error {
 	switch c.Type {
-	case LinkCausedBy, LinkVendorTicket:
+	case LinkCausedBy, LinkVendorTicket, LinkCI:
 	default:
-		return FieldErrorf("type", "link type %q; expected %s or %s", c.Type, LinkCausedBy, LinkVendorTicket)
+		return FieldErrorf("type", "link type %q; expected %s, %s or %s", c.Type, LinkCausedBy, LinkVendorTicket, LinkCI)
 	}
 	if c.Other == "" || c.Other == d.w.ID {
 		return FieldErrorf("other", "expected another work item id or an external reference")

@@ -58,6 +58,7 @@ const (
 	LinkSpawnedBy        = "spawned-by"
 	LinkSpawned          = "spawned"
 	LinkVendorTicket     = "vendor-ticket"
+	LinkCI               = "ci" // a configuration item the work concerns
 )
 
 // Link connects a work item to another one, or to an external reference.

@@ -186,6 +186,11 @@ type OpenInput struct {
 	Watchers     []string
 	Entry        string // entry point; "" for the usual one
 	Stream       string // force a stream instead of routing (agents and up)
+	// Catalogue names a catalogue entry as "SERVICE/ENTRY": it sets the
+	// kind, category and service, and Form answers its request form.
+	Catalogue string
+	Form      map[string]string
+	CIs       []string // configuration items the work concerns
 }
 
 // View is a work item as its reader may see it.
@@ -196,6 +201,18 @@ type View struct {
 
 // Open routes new work to its stream and opens it there.
 func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*View, error) {
+	if in.Catalogue != "" {
+		if err := d.applyCatalogue(ctx, &in); err != nil {
+			return nil, err
+		}
+	} else if len(in.Form) > 0 {
+		return nil, svcflow.FieldErrorf("form", "a form belongs to a catalogue entry; name it in catalogue")
+	}
+	for i, ci := range in.CIs {
+		if _, err := d.store.CI(ctx, ci); err != nil {
+			return nil, svcflow.FieldErrorf(fmt.Sprintf("cis[%d]", i), "no configuration item %q", ci)
+		}
+	}
 	if strings.TrimSpace(in.Title) == "" {
 		return nil, svcflow.FieldErrorf("title", "missing title; say in a few words what is needed")
 	}
@@ -254,7 +271,17 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	if err != nil {
 		return nil, err
 	}
-	content := Content{Title: strings.TrimSpace(in.Title), Description: in.Description}
+	first := res
+	for _, ci := range in.CIs {
+		res, err = svcflow.Decide(res.Item, env, svcflow.AddLink{Type: svcflow.LinkCI, Other: ci})
+		if err != nil {
+			return nil, err
+		}
+		first.Events = append(first.Events, res.Events...)
+		first.Item = res.Item
+	}
+	res = first
+	content := Content{Title: strings.TrimSpace(in.Title), Description: in.Description, Form: in.Form}
 	changes := changesOf(res, 0)
 	changes[0].Content = &content
 	if err := d.store.Append(ctx, changes...); err != nil {
@@ -355,6 +382,11 @@ func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, ex
 		}
 		if err := mayAct(actor, cmd); err != nil {
 			return nil, err
+		}
+		if l, ok := cmd.(svcflow.AddLink); ok && l.Type == svcflow.LinkCI {
+			if _, err := d.store.CI(ctx, l.Other); err != nil {
+				return nil, svcflow.FieldErrorf("other", "no configuration item %q", l.Other)
+			}
 		}
 		if expected > 0 && w.Version != expected {
 			return nil, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match",
@@ -572,4 +604,59 @@ func (d *Desk) Patch(ctx context.Context, actor *svcflow.Person, id string, expe
 		return nil, err
 	}
 	return &View{Item: res.Item, Content: content}, nil
+}
+
+// applyCatalogue fills kind, category and service from a catalogue entry
+// and checks the answers to its form, reporting every wrong field.
+func (d *Desk) applyCatalogue(ctx context.Context, in *OpenInput) error {
+	svcID, entryID, ok := strings.Cut(in.Catalogue, "/")
+	if !ok {
+		return svcflow.FieldErrorf("catalogue", "%q; expected SERVICE/ENTRY", in.Catalogue)
+	}
+	services, err := d.store.Services(ctx)
+	if err != nil {
+		return err
+	}
+	var entry *svcflow.CatalogueEntry
+	for _, sv := range services {
+		if sv.ID != svcID || sv.Status != svcflow.ServiceLive {
+			continue
+		}
+		for i := range sv.Catalogue {
+			if sv.Catalogue[i].ID == entryID {
+				entry = &sv.Catalogue[i]
+			}
+		}
+	}
+	if entry == nil {
+		return svcflow.FieldErrorf("catalogue", "no catalogue entry %s in a live service", in.Catalogue)
+	}
+	in.Kind, in.Category, in.Service = entry.Kind, entry.Category, svcID
+	if in.Title == "" {
+		in.Title = entry.Name
+	}
+	exists := func(kind, id string) bool {
+		var err error
+		if kind == "person" {
+			_, err = d.store.Person(ctx, id)
+		} else {
+			_, err = d.store.CI(ctx, id)
+		}
+		return err == nil
+	}
+	if errs := entry.ValidateForm(in.Form, exists); len(errs) > 0 {
+		return &FieldErrors{Errors: errs}
+	}
+	return nil
+}
+
+// FieldErrors carries several field errors of one request.
+type FieldErrors struct{ Errors []*svcflow.Error }
+
+func (f *FieldErrors) Error() string {
+	msgs := make([]string, len(f.Errors))
+	for i, e := range f.Errors {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
 }

@@ -73,6 +73,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/services":                     everyone,
 		"POST /api/v1/services":                    admins,
 		"GET /api/v1/catalogue":                    everyone,
+		"GET /api/v1/cis":                          staff,
+		"POST /api/v1/cis":                         managers,
+		"GET /api/v1/cis/{id}":                     staff,
+		"GET /api/v1/cis/{id}/impact":              staff,
+		"GET /api/v1/work-items/{id}/impact":       item,
 		"GET /api/v1/teams/{id}/queue":             members,
 		"POST /api/v1/teams/{id}/pull":             members,
 		"POST /api/v1/work-items/{id}/attachments": item,
@@ -108,6 +113,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
 	}
 	e := newTestEnv(t)
+	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
 	n := 0
 	for _, rt := range e.srv.routes() {
 		if rt.html || rt.raw != nil {
@@ -128,6 +134,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 			switch {
 			case strings.HasPrefix(rt.path, "/api/v1/value-streams/{id}"):
 				path = strings.ReplaceAll(rt.path, "{id}", "restore-live-service")
+			case strings.HasPrefix(rt.path, "/api/v1/cis/{id}"):
+				path = strings.ReplaceAll(rt.path, "{id}", "mail-db")
 			case strings.HasPrefix(rt.path, "/api/v1/teams/{id}"):
 				path = strings.ReplaceAll(rt.path, "{id}", "service-desk")
 			case rt.path == "/api/v1/people/{id}":

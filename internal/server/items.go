@@ -14,36 +14,37 @@ import (
 
 // workItem is the wire form of a work item.
 type workItem struct {
-	ID             string           `json:"id"`
-	Version        int              `json:"version"`
-	Kind           svcflow.Kind     `json:"kind"`
-	Title          string           `json:"title"`
-	Description    string           `json:"description"`
-	Status         svcflow.Status   `json:"status"`
-	HoldReason     string           `json:"hold_reason,omitempty"`
-	Priority       svcflow.Priority `json:"priority"`
-	Impact         int              `json:"impact"`
-	Urgency        int              `json:"urgency"`
-	CostOfDelay    int              `json:"cost_of_delay,omitempty"`
-	Size           svcflow.Duration `json:"size,omitzero"`
-	Category       string           `json:"category,omitempty"`
-	Service        string           `json:"service,omitempty"`
-	Organisation   string           `json:"organisation,omitempty"`
-	RequestedBy    string           `json:"requested_by"`
-	RequestedFor   string           `json:"requested_for"`
-	Watchers       []string         `json:"watchers"`
-	Stream         string           `json:"stream"`
-	StreamRevision int              `json:"stream_revision"`
-	Visit          *visit           `json:"visit"`
-	Links          []svcflow.Link   `json:"links"`
-	Created        time.Time        `json:"created"`
-	Updated        time.Time        `json:"updated"`
-	FirstResolved  *time.Time       `json:"first_resolved"`
-	LastResolved   *time.Time       `json:"last_resolved"`
-	ValueReached   *time.Time       `json:"value_reached"`
-	Closed         *time.Time       `json:"closed"`
-	Reopens        int              `json:"reopens"`
-	Feedback       int              `json:"feedback,omitempty"`
+	ID             string            `json:"id"`
+	Version        int               `json:"version"`
+	Kind           svcflow.Kind      `json:"kind"`
+	Title          string            `json:"title"`
+	Description    string            `json:"description"`
+	Form           map[string]string `json:"form,omitempty"`
+	Status         svcflow.Status    `json:"status"`
+	HoldReason     string            `json:"hold_reason,omitempty"`
+	Priority       svcflow.Priority  `json:"priority"`
+	Impact         int               `json:"impact"`
+	Urgency        int               `json:"urgency"`
+	CostOfDelay    int               `json:"cost_of_delay,omitempty"`
+	Size           svcflow.Duration  `json:"size,omitzero"`
+	Category       string            `json:"category,omitempty"`
+	Service        string            `json:"service,omitempty"`
+	Organisation   string            `json:"organisation,omitempty"`
+	RequestedBy    string            `json:"requested_by"`
+	RequestedFor   string            `json:"requested_for"`
+	Watchers       []string          `json:"watchers"`
+	Stream         string            `json:"stream"`
+	StreamRevision int               `json:"stream_revision"`
+	Visit          *visit            `json:"visit"`
+	Links          []svcflow.Link    `json:"links"`
+	Created        time.Time         `json:"created"`
+	Updated        time.Time         `json:"updated"`
+	FirstResolved  *time.Time        `json:"first_resolved"`
+	LastResolved   *time.Time        `json:"last_resolved"`
+	ValueReached   *time.Time        `json:"value_reached"`
+	Closed         *time.Time        `json:"closed"`
+	Reopens        int               `json:"reopens"`
+	Feedback       int               `json:"feedback,omitempty"`
 }
 
 // visit is the wire form of the current visit.
@@ -79,7 +80,7 @@ func nonNil[T any](xs []T) []T {
 func (s *Server) wireItem(ctx context.Context, v *desk.View) workItem {
 	w := v.Item
 	out := workItem{
-		ID: w.ID, Version: w.Version, Kind: w.Kind, Title: v.Content.Title, Description: v.Content.Description,
+		ID: w.ID, Version: w.Version, Kind: w.Kind, Title: v.Content.Title, Description: v.Content.Description, Form: v.Content.Form,
 		Status: w.Status, HoldReason: w.HoldReason, Priority: w.Priority, Impact: w.Impact, Urgency: w.Urgency,
 		CostOfDelay: w.CostOfDelay, Size: w.Size,
 		Category: w.Category, Service: w.Service, Organisation: w.Organisation,
@@ -128,20 +129,23 @@ func (s *Server) writeItem(w http.ResponseWriter, r *http.Request, status int, v
 
 // createWorkItem is the body of POST /api/v1/work-items.
 type createWorkItem struct {
-	Kind         svcflow.Kind     `json:"kind"`
-	Title        string           `json:"title"`
-	Description  string           `json:"description,omitempty"`
-	Category     string           `json:"category,omitempty"`
-	Service      string           `json:"service,omitempty"`
-	Organisation string           `json:"organisation,omitempty"`
-	Impact       int              `json:"impact,omitempty"`
-	Urgency      int              `json:"urgency,omitempty"`
-	CostOfDelay  int              `json:"cost_of_delay,omitempty"`
-	Size         svcflow.Duration `json:"size,omitzero"`
-	RequestedFor string           `json:"requested_for,omitempty"`
-	Watchers     []string         `json:"watchers,omitempty"`
-	Entry        string           `json:"entry,omitempty"`
-	Stream       string           `json:"stream,omitempty"`
+	Kind         svcflow.Kind      `json:"kind"`
+	Title        string            `json:"title"`
+	Description  string            `json:"description,omitempty"`
+	Category     string            `json:"category,omitempty"`
+	Service      string            `json:"service,omitempty"`
+	Organisation string            `json:"organisation,omitempty"`
+	Impact       int               `json:"impact,omitempty"`
+	Urgency      int               `json:"urgency,omitempty"`
+	CostOfDelay  int               `json:"cost_of_delay,omitempty"`
+	Size         svcflow.Duration  `json:"size,omitzero"`
+	RequestedFor string            `json:"requested_for,omitempty"`
+	Watchers     []string          `json:"watchers,omitempty"`
+	Entry        string            `json:"entry,omitempty"`
+	Stream       string            `json:"stream,omitempty"`
+	Catalogue    string            `json:"catalogue,omitempty"` // SERVICE/ENTRY of the request catalogue
+	Form         map[string]string `json:"form,omitempty"`      // answers to the entry's request form
+	CIs          []string          `json:"cis,omitempty"`       // configuration items concerned
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
@@ -150,14 +154,14 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.Kind == "" {
-		return newProblem("invalid", "kind: missing; expected one of "+strings.Join(svcflow.KindIDs(), ", "), fieldError{"kind", "missing"})
+	if in.Kind == "" && in.Catalogue == "" {
+		return newProblem("invalid", "kind: missing; expected one of "+strings.Join(svcflow.KindIDs(), ", ")+" (or a catalogue entry)", fieldError{"kind", "missing"})
 	}
 	v, err := s.desk.Open(r.Context(), p, desk.OpenInput{
 		Kind: in.Kind, Title: in.Title, Description: in.Description, Category: in.Category, Service: in.Service,
 		Organisation: in.Organisation, Impact: in.Impact, Urgency: in.Urgency, CostOfDelay: in.CostOfDelay, Size: in.Size,
-		RequestedFor: in.RequestedFor,
-		Watchers:     in.Watchers, Entry: in.Entry, Stream: in.Stream,
+		RequestedFor: in.RequestedFor, Watchers: in.Watchers, Entry: in.Entry, Stream: in.Stream,
+		Catalogue: in.Catalogue, Form: in.Form, CIs: in.CIs,
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
@@ -88,6 +89,14 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/organisations", summary: "Add or change an organisation (admins)", request: saveOrg{}, response: organisation, status: 201, h: s.createOrg},
 		{method: "GET", path: "/api/v1/services", summary: "Services", response: serviceList{}, status: 200, h: s.listServices},
 		{method: "POST", path: "/api/v1/services", summary: "Add or change a service and its catalogue (admins)", request: saveService{}, response: service, status: 201, h: s.createService},
+		{method: "GET", path: "/api/v1/cis", summary: "Configuration items (agents and up)", response: ciList{}, status: 200, h: s.listCIs},
+		{method: "POST", path: "/api/v1/cis", summary: "Add or change a configuration item and the relationships that start at it (managers and admins)",
+			request: saveCI{}, response: svcflow.CI{}, status: 201, h: s.createCI},
+		{method: "GET", path: "/api/v1/cis/{id}", summary: "One configuration item", response: svcflow.CI{}, status: 200, h: s.getCI},
+		{method: "GET", path: "/api/v1/cis/{id}/impact", summary: "Upstream causes, downstream impact and affected services of a CI",
+			response: svcflow.ImpactResult{}, status: 200, h: s.ciImpact},
+		{method: "GET", path: "/api/v1/work-items/{id}/impact", summary: "Impact of the configuration items a work item concerns",
+			response: svcflow.ImpactResult{}, status: 200, h: s.itemImpact},
 		{method: "GET", path: "/api/v1/catalogue", summary: "What requesters can ask for", response: catalogueList{}, status: 200, h: s.catalogue},
 
 		{method: "GET", path: "/{$}", summary: "Home page", public: true, html: true, status: 200, h: s.indexPage},

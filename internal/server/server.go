@@ -138,6 +138,14 @@ func fromDomain(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var fe *desk.FieldErrors
+	if errors.As(err, &fe) {
+		fields := make([]fieldError, len(fe.Errors))
+		for i, e := range fe.Errors {
+			fields[i] = fieldError{Field: e.Field, Detail: e.Message}
+		}
+		return newProblem("invalid", fe.Error(), fields...)
+	}
 	var de *svcflow.Error
 	if !errors.As(err, &de) {
 		return nil

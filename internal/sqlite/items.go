@@ -85,6 +85,13 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			}
 		}
 	}
+	for _, l := range w.Links {
+		if l.Type == svcflow.LinkCI {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_cis (item, ci) VALUES (?, ?)`, w.ID, l.Other); err != nil {
+				return fmt.Errorf("CIs of %s: %w", w.ID, err)
+			}
+		}
+	}
 	for _, p := range w.Watchers {
 		if _, err := s.txExec(ctx, tx, sqlInsertWatcher, w.ID, p); err != nil {
 			return fmt.Errorf("watchers of %s: %w", w.ID, err)
