@@ -35,28 +35,28 @@ type CI struct {
 // types, so there is one spelling per class and filters never split
 // "virtual-machine" from "virtual_machine".
 const (
-	ClassBusinessService = "business_service"
-	ClassApplication     = "application"
-	ClassDatabase        = "database"
-	ClassMiddleware      = "middleware"
-	ClassServer          = "server"
-	ClassVirtualMachine  = "virtual_machine"
-	ClassHypervisor      = "hypervisor"
-	ClassContainer       = "container_platform"
-	ClassNetworkDevice   = "network_device"
-	ClassStorage         = "storage"
-	ClassCloudService    = "cloud_service"
-	ClassWorkstation     = "workstation"
-	ClassFacility        = "facility"
+	ClassBusinessService   = "business_service"
+	ClassApplication       = "application"
+	ClassDatabase          = "database"
+	ClassMiddleware        = "middleware"
+	ClassServer            = "server"
+	ClassVirtualMachine    = "virtual_machine"
+	ClassHypervisor        = "hypervisor"
+	ClassContainerPlatform = "container_platform"
+	ClassNetworkDevice     = "network_device"
+	ClassStorage           = "storage"
+	ClassCloudService      = "cloud_service"
+	ClassWorkstation       = "workstation"
+	ClassFacility          = "facility"
 )
 
 // CIClass describes one of the common classes: Also names its counterparts
 // in iTop and ServiceNow, so people who know those tools find their way.
 type CIClass struct {
-	ID          string
-	Name        string
-	Description string
-	Also        string
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Also        string `json:"also,omitempty"`
 }
 
 // CIClasses returns the common classes, from the business down to the
@@ -75,7 +75,7 @@ func CIClasses() []CIClass {
 		{ClassServer, "Server", "a physical server", "iTop Server; ServiceNow cmdb_ci_server"},
 		{ClassVirtualMachine, "Virtual machine", "a virtual machine", "iTop VirtualMachine; ServiceNow cmdb_ci_vm_instance"},
 		{ClassHypervisor, "Hypervisor", "a virtualisation host or farm", "iTop Hypervisor, Farm; ServiceNow cmdb_ci_esx_server"},
-		{ClassContainer, "Container platform", "a container cluster such as Kubernetes", "ServiceNow cmdb_ci_kubernetes_cluster"},
+		{ClassContainerPlatform, "Container platform", "a container cluster such as Kubernetes", "ServiceNow cmdb_ci_kubernetes_cluster"},
 		{ClassNetworkDevice, "Network device", "a switch, router, firewall or load balancer", "iTop NetworkDevice; ServiceNow cmdb_ci_netgear"},
 		{ClassStorage, "Storage", "a storage system, NAS, SAN or volume", "iTop StorageSystem, NAS, LogicalVolume; ServiceNow cmdb_ci_storage_device"},
 		{ClassCloudService, "Cloud service", "a managed service bought from a cloud or SaaS provider", "ServiceNow cloud resources"},

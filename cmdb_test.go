@@ -2,6 +2,7 @@ package svcflow
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -314,4 +315,35 @@ func TestImpactFirstDuplicateCIWins(t *testing.T) {
 	if want := []ImpactedService{{ID: "first", CI: "a"}}; !reflect.DeepEqual(got.Services, want) {
 		t.Errorf("services: got %+v, want %+v", got.Services, want)
 	}
+}
+
+func ExampleImpact() {
+	cis := []*CI{
+		{ID: "payroll", Name: "Payroll", Class: ClassBusinessService},
+		{ID: "payroll-app", Name: "Payroll application", Class: ClassApplication},
+		{ID: "payroll-db", Name: "Payroll database", Class: ClassDatabase},
+		{ID: "vm-17", Name: "VM 17", Class: ClassVirtualMachine},
+	}
+	rels := []Relationship{
+		{From: "payroll-app", To: "payroll-db", Type: DependsOn},
+		{From: "payroll-app", To: "vm-17", Type: RunsOn},
+		{From: "payroll-app", To: "payroll", Type: UsedBy},
+	}
+	res := Impact(cis, rels, []string{"payroll-db"})
+	for _, e := range res.Downstream {
+		fmt.Printf("affected: %s (%d) via %s\n", e.ID, e.Distance, strings.Join(e.Path, " → "))
+	}
+	for _, s := range res.Services {
+		fmt.Printf("service down: %s\n", s.ID)
+	}
+	for _, e := range Impact(cis, rels, []string{"payroll"}).Upstream {
+		fmt.Printf("possible cause of a payroll outage: %s (%d)\n", e.ID, e.Distance)
+	}
+	// Output:
+	// affected: payroll-app (1) via payroll-db → payroll-app
+	// affected: payroll (2) via payroll-db → payroll-app → payroll
+	// service down: payroll
+	// possible cause of a payroll outage: payroll-app (1)
+	// possible cause of a payroll outage: payroll-db (2)
+	// possible cause of a payroll outage: vm-17 (2)
 }

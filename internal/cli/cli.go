@@ -51,6 +51,7 @@ func commands() []command {
 		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
 		{"export", "write the event log as XES or CSV", runExport},
+		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
 		{"erase", "erase a person's personal data: erase person ID", runErase},
 		{"bench", "load-test the HTTP API of a child server on loopback", runBench},
 		{"user", "add a person: user add --email E --name N --role R", runUser},

@@ -152,6 +152,19 @@ type Directory interface {
 	CI(ctx context.Context, id string) (*svcflow.CI, error)
 	CIs(ctx context.Context) ([]*svcflow.CI, error)
 	Relationships(ctx context.Context) ([]svcflow.Relationship, error)
+	// Import saves a whole batch in one transaction, each object with its
+	// configuration event: all of it, or nothing.
+	Import(ctx context.Context, b *ImportBatch) error
+}
+
+// ImportBatch is what one bulk import writes.
+type ImportBatch struct {
+	People        []*svcflow.Person
+	Teams         []*svcflow.Team
+	Services      []*svcflow.Service
+	CIs           []*svcflow.CI
+	Relationships []svcflow.Relationship
+	Events        []svcflow.Event // one configuration event per object
 }
 
 // Store is everything the desk persists.

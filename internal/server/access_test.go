@@ -73,6 +73,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/services":                     everyone,
 		"POST /api/v1/services":                    admins,
 		"GET /api/v1/catalogue":                    everyone,
+		"POST /api/v1/people/{id}/erase":           admins,
 		"GET /api/v1/cis":                          staff,
 		"POST /api/v1/cis":                         managers,
 		"GET /api/v1/cis/{id}":                     staff,
@@ -140,6 +141,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 				path = strings.ReplaceAll(rt.path, "{id}", "service-desk")
 			case rt.path == "/api/v1/people/{id}":
 				path = "/api/v1/people/ursula"
+			case rt.path == "/api/v1/people/{id}/erase":
+				path = "/api/v1/people/zed/erase"
 			case rt.path == "/api/v1/attachments/{id}":
 				var a struct{ ID string }
 				e.must(201, "ursula", "POST", "/api/v1/work-items/"+it.ID+"/attachments?name=a.txt", "hello", "Content-Type", "text/plain").json(t, &a)

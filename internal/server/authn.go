@@ -209,3 +209,9 @@ func (c *tokenCache) put(hash string, p *svcflow.Person) {
 	}
 	c.entries[hash] = tokenEntry{p, time.Now().Add(tokenTTL)}
 }
+
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	c.entries = nil
+	c.mu.Unlock()
+}

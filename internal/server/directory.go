@@ -229,3 +229,12 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+func (s *Server) erasePerson(w http.ResponseWriter, r *http.Request) error {
+	if err := s.desk.ErasePerson(r.Context(), personOf(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	s.tokens.clear() // this instance forgets the erased person's tokens at once
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

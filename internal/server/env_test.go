@@ -42,6 +42,7 @@ var testPeople = []*svcflow.Person{
 	{ID: "cm", Name: "Chris Change", Email: "cm@example.org", Role: svcflow.RoleAgent, Teams: []string{"change-management"}, Approves: []string{"change-manager"}},
 	{ID: "ursula", Name: "Ursula User", Email: "ursula@example.org", Role: svcflow.RoleRequester},
 	{ID: "victor", Name: "Victor Visitor", Email: "victor@example.org", Role: svcflow.RoleRequester},
+	{ID: "zed", Name: "Zed Zero", Email: "zed@example.org", Role: svcflow.RoleRequester}, // erased by tests
 }
 
 func newTestEnv(t *testing.T) *testEnv {

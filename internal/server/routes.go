@@ -81,6 +81,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/people", summary: "People (agents and up)", response: personList{}, status: 200, h: s.listPeople},
 		{method: "POST", path: "/api/v1/people", summary: "Add a person (admins)", request: savePerson{}, response: personView{}, status: 201, h: s.createPerson},
 		{method: "GET", path: "/api/v1/people/{id}", summary: "One person", response: personView{}, status: 200, h: s.getPerson},
+		{method: "POST", path: "/api/v1/people/{id}/erase", summary: "Erase a person's personal data and the free text tied to them (admins); the event log stays intact", status: 204, h: s.erasePerson},
 		{method: "GET", path: "/api/v1/teams", summary: "Teams", response: teamList{}, status: 200, h: s.listTeams},
 		{method: "POST", path: "/api/v1/teams", summary: "Add or change a team (admins)", request: saveTeam{}, response: team, status: 201, h: s.createTeam},
 		{method: "GET", path: "/api/v1/teams/{id}/queue", summary: "The team's queue, best first under its policy (agents and up)", response: desk.QueueView{}, status: 200, h: s.teamQueue},
