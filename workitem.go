@@ -289,7 +289,7 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Feedback = d.Score
 	case EventReopened:
 		w.Reopens++
-	case EventApprovalAsked, EventCommented, EventAttached:
+	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached:
 		// recorded for the log; no state of their own
 	default:
 		return fmt.Errorf("apply: unknown event type %q", e.Type)

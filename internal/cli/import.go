@@ -66,4 +66,3 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "imported %d %s from %s\n", n, kind, file)
 	return nil
 }
-

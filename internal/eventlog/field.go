@@ -75,6 +75,7 @@ func appendData(dst []field, d *svcflow.EventData) []field {
 	}
 	dst = str(dst, "category", d.Category)
 	dst = str(dst, "comment", d.Comment)
+	dst = num(dst, "cost_of_delay", d.CostOfDelay)
 	dst = str(dst, "decision", d.Decision)
 	dst = str(dst, "entry", d.Entry)
 	dst = str(dst, "field", d.Field)
@@ -94,6 +95,7 @@ func appendData(dst []field, d *svcflow.EventData) []field {
 	dst = str(dst, "requested_for", d.RequestedFor)
 	dst = num(dst, "score", d.Score)
 	dst = str(dst, "service", d.Service)
+	dst = str(dst, "size", d.Size.String())
 	dst = str(dst, "stream", d.Stream)
 	dst = num(dst, "stream_revision", d.StreamRevision)
 	dst = str(dst, "task", d.Task)

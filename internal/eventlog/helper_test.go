@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -144,6 +145,14 @@ func setData(d *svcflow.EventData, key, value string) error {
 				return fmt.Errorf("field %s: %w", key, err)
 			}
 			f.SetBool(b)
+		case reflect.Struct:
+			u, ok := f.Addr().Interface().(encoding.TextUnmarshaler)
+			if !ok {
+				return fmt.Errorf("field %s of kind struct", key)
+			}
+			if err := u.UnmarshalText([]byte(value)); err != nil {
+				return fmt.Errorf("field %s: %w", key, err)
+			}
 		default:
 			return fmt.Errorf("field %s of kind %s", key, f.Kind())
 		}

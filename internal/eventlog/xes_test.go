@@ -224,6 +224,8 @@ func TestDataFieldsCoverEventData(t *testing.T) {
 			value = "7"
 		case reflect.Bool:
 			value = "true"
+		case reflect.Struct:
+			value = "2h"
 		}
 		if err := setData(&d, key, value); err != nil {
 			t.Fatal(err)
