@@ -224,10 +224,13 @@ type (
 	GiveFeedback struct{ Score int }
 	// Attach records a file added to the item; the bytes and the name live
 	// beside the log.
-	Attach  struct{ ID string }
-	DoTask  struct{ Task string }
-	Watch   struct{ Person string }
-	AddLink struct {
+	Attach struct{ ID string }
+	// RecordSLA records that an SLA clock crossed its warning or breach
+	// threshold (the SLA ticker's command, run as the system).
+	RecordSLA struct{ Crossing SLACrossing }
+	DoTask    struct{ Task string }
+	Watch     struct{ Person string }
+	AddLink   struct {
 		Type  string
 		Other string
 	}
@@ -267,6 +270,7 @@ func (AddComment) commandName() string   { return "comment" }
 func (GiveFeedback) commandName() string { return "feedback" }
 func (DoTask) commandName() string       { return "task" }
 func (Attach) commandName() string       { return "attach" }
+func (RecordSLA) commandName() string    { return "sla" }
 func (Watch) commandName() string        { return "watch" }
 func (AddLink) commandName() string      { return "link" }
 func (Update) commandName() string       { return "update" }
@@ -281,7 +285,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		return Result{}, Errorf(ErrInternal, "decide %s on %s: stream %s not given", cmd.commandName(), w.ID, w.Stream)
 	}
 	switch cmd.(type) {
-	case AddComment, Watch, AddLink, Attach:
+	case AddComment, Watch, AddLink, Attach, RecordSLA:
 	case GiveFeedback:
 		if w.Status == StatusCancelled {
 			return Result{}, Errorf(ErrConflict, "%s was cancelled; there is nothing to give feedback on", w.ID)
@@ -333,6 +337,12 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		err = d.emit(EventCommented, d.step(), func(e *Event) { e.Data.Comment, e.Data.Public = c.ID, c.Public })
 	case GiveFeedback:
 		err = d.feedback(c)
+	case RecordSLA:
+		x := c.Crossing
+		err = d.emit(x.EventType(), d.step(), func(e *Event) {
+			e.Actor = SystemActor
+			e.Data.Field, e.Data.Reason, e.After = x.Clock, x.Kind, x.At.UTC().Format(time.RFC3339Nano)
+		})
 	case Attach:
 		if c.ID == "" {
 			return Result{}, Errorf(ErrInternal, "attachment without id")

@@ -38,6 +38,9 @@ func seedDemo(ctx context.Context, e *env, d *desk.Desk, clock *demo.Clock, seed
 		return nil
 	}
 	start := time.Now()
+	if err := demoSLAs(ctx, d); err != nil {
+		return fmt.Errorf("demo SLAs: %w", err)
+	}
 	sum, err := demo.Seed(ctx, d, clock, demo.Options{Days: days, Seed: seed, End: time.Now()})
 	if err != nil {
 		return fmt.Errorf("demo history: %w", err)

@@ -109,6 +109,9 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 			return err
 		}
 	}
+	tickCtx, stopTicker := context.WithCancel(ctx)
+	defer stopTicker()
+	go runSLATicker(tickCtx, d, log)
 	srv.SetReady()
 	fmt.Fprintf(e.stdout, "svcflow %s listening on %s (data in %s)\n", name, url, sf.data)
 	if name == "demo" {

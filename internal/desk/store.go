@@ -49,6 +49,14 @@ type Change struct {
 	Content    *Content
 	Comment    *Comment
 	Attachment *Attachment
+	SLAMark    *SLAMark
+}
+
+// SLAMark makes an SLA crossing unique: the change that records it fails
+// with ErrConflict when another instance has recorded it already.
+type SLAMark struct {
+	Clock, Kind string
+	Since       time.Time
 }
 
 // Attachment is a file on a work item: metadata in the store, the bytes in
@@ -86,7 +94,8 @@ type ItemFilter struct {
 	Service  string
 	Stream   string
 	Step     string
-	Text     string // full-text search over title, description and public comments
+	Updated  time.Time // changed at or after this instant
+	Text     string    // full-text search over title, description and public comments
 	Before   int64  // keyset cursor: items numbered below this
 	Limit    int
 }
@@ -155,6 +164,10 @@ type Directory interface {
 	// Import saves a whole batch in one transaction, each object with its
 	// configuration event: all of it, or nothing.
 	Import(ctx context.Context, b *ImportBatch) error
+	PutCalendar(ctx context.Context, c *svcflow.Calendar, event svcflow.Event) error
+	Calendars(ctx context.Context) ([]*svcflow.Calendar, error)
+	PutSLAPolicy(ctx context.Context, p *svcflow.SLAPolicy, event svcflow.Event) error
+	SLAPolicies(ctx context.Context) ([]*svcflow.SLAPolicy, error)
 }
 
 // ImportBatch is what one bulk import writes.

@@ -74,6 +74,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/services":                    admins,
 		"GET /api/v1/catalogue":                    everyone,
 		"POST /api/v1/people/{id}/erase":           admins,
+		"GET /api/v1/sla-policies":                 staff,
+		"POST /api/v1/sla-policies":                admins,
+		"GET /api/v1/calendars":                    staff,
+		"POST /api/v1/calendars":                   admins,
+		"GET /api/v1/work-items/{id}/sla":          item,
 		"GET /api/v1/cis":                          staff,
 		"POST /api/v1/cis":                         managers,
 		"GET /api/v1/cis/{id}":                     staff,
@@ -115,6 +120,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
+	e.must(201, "ada", "POST", "/api/v1/sla-policies", map[string]any{"id": "standard", "name": "Standard", "targets": []map[string]any{{"priority": "P5", "response": "4h", "resolution": "3bd"}}})
 	n := 0
 	for _, rt := range e.srv.routes() {
 		if rt.html || rt.raw != nil {

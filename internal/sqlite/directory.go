@@ -192,3 +192,23 @@ func (s *Store) LatestStreams(ctx context.Context) ([]*svcflow.ValueStream, erro
 	}
 	return out, rows.Err()
 }
+
+// PutCalendar saves a business calendar.
+func (s *Store) PutCalendar(ctx context.Context, c *svcflow.Calendar, e svcflow.Event) error {
+	return s.putJSON(ctx, "calendars", c.ID, c, e)
+}
+
+// Calendars lists business calendars by id.
+func (s *Store) Calendars(ctx context.Context) ([]*svcflow.Calendar, error) {
+	return listJSON[svcflow.Calendar](ctx, s.read, "calendars")
+}
+
+// PutSLAPolicy saves an SLA policy.
+func (s *Store) PutSLAPolicy(ctx context.Context, p *svcflow.SLAPolicy, e svcflow.Event) error {
+	return s.putJSON(ctx, "sla_policies", p.ID, p, e)
+}
+
+// SLAPolicies lists SLA policies by id.
+func (s *Store) SLAPolicies(ctx context.Context) ([]*svcflow.SLAPolicy, error) {
+	return listJSON[svcflow.SLAPolicy](ctx, s.read, "sla_policies")
+}

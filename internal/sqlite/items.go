@@ -108,6 +108,15 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			}
 		}
 	}
+	if m := c.SLAMark; m != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sla_marks (item, clock, kind, since_ns) VALUES (?, ?, ?, ?)`, w.ID, m.Clock, m.Kind, m.Since.UnixNano())
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("SLA mark on %s: %w", w.ID, err)
+		}
+	}
 	if a := c.Attachment; a != nil {
 		if err := s.insertAttachment(ctx, tx, a); err != nil {
 			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)
@@ -300,6 +309,10 @@ func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.Wo
 	if f.Step != "" {
 		where = append(where, "step = ?")
 		args = append(args, f.Step)
+	}
+	if !f.Updated.IsZero() {
+		where = append(where, "updated_ns >= ?")
+		args = append(args, f.Updated.UnixNano())
 	}
 	if f.Text != "" {
 		where = append(where, "id IN (SELECT item FROM item_search WHERE item_search MATCH ?)")

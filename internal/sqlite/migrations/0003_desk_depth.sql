@@ -37,8 +37,9 @@ CREATE INDEX item_cis_ci ON item_cis (ci);
 CREATE TABLE calendars (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE sla_policies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE sla_marks (
-	item  TEXT NOT NULL,
-	clock TEXT NOT NULL,
-	kind  TEXT NOT NULL,
-	PRIMARY KEY (item, clock, kind)
+	item     TEXT    NOT NULL,
+	clock    TEXT    NOT NULL,
+	kind     TEXT    NOT NULL,
+	since_ns INTEGER NOT NULL, -- the clock's target took effect then: a new target may be crossed anew
+	PRIMARY KEY (item, clock, kind, since_ns)
 );

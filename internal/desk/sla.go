@@ -1,0 +1,211 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/svcflow/svcflow"
+)
+
+// Configuration events of SLAs.
+const (
+	EventCalendarSaved  svcflow.EventType = "calendar_saved"
+	EventSLAPolicySaved svcflow.EventType = "sla_policy_saved"
+)
+
+// SaveCalendar creates or updates a business calendar (admins).
+func (d *Desk) SaveCalendar(ctx context.Context, actor *svcflow.Person, c *svcflow.Calendar) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", c.ID); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return d.store.PutCalendar(ctx, c, d.configEvent(actor, EventCalendarSaved, c.ID))
+}
+
+// SaveSLAPolicy creates or updates an SLA policy (admins); its calendar must exist.
+func (d *Desk) SaveSLAPolicy(ctx context.Context, actor *svcflow.Person, p *svcflow.SLAPolicy) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkID("id", p.ID); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.Calendar != "" {
+		cals, err := d.store.Calendars(ctx)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, c := range cals {
+			found = found || c.ID == p.Calendar
+		}
+		if !found {
+			return svcflow.FieldErrorf("calendar", "no calendar %q", p.Calendar)
+		}
+	}
+	return d.store.PutSLAPolicy(ctx, p, d.configEvent(actor, EventSLAPolicySaved, p.ID))
+}
+
+// slaContext is what SLA computations share: policies, calendars and the
+// organisation tiers, loaded once per call.
+type slaContext struct {
+	policies  []*svcflow.SLAPolicy
+	calendars map[string]*svcflow.Calendar
+	tiers     map[string]int
+}
+
+func (d *Desk) slaContext(ctx context.Context) (*slaContext, error) {
+	ps, err := d.store.SLAPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := d.store.Calendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	os, err := d.store.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc := &slaContext{policies: ps, calendars: map[string]*svcflow.Calendar{}, tiers: map[string]int{}}
+	for _, c := range cs {
+		sc.calendars[c.ID] = c
+	}
+	for _, o := range os {
+		sc.tiers[o.ID] = o.Tier
+	}
+	return sc, nil
+}
+
+// status computes an item's SLA status as of asOf, or nil when no policy applies.
+func (sc *slaContext) status(w *svcflow.WorkItem, events []svcflow.Event, asOf time.Time) *svcflow.SLAStatus {
+	p := svcflow.SelectPolicy(sc.policies, w, sc.tiers[w.Organisation])
+	if p == nil {
+		return nil
+	}
+	st := p.Compute(sc.calendars[p.Calendar], events, asOf)
+	return &st
+}
+
+// ItemSLA returns the SLA status of a work item now: a pure function of its
+// events, so it agrees with any later recomputation.
+func (d *Desk) ItemSLA(ctx context.Context, actor *svcflow.Person, id string) (*svcflow.SLAStatus, error) {
+	w, _, err := d.load(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := d.slaContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	events, err := d.store.ItemEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := sc.status(w, events, d.now())
+	if st == nil {
+		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no SLA policy applies to %s", id)
+	}
+	return st, nil
+}
+
+// slaTickLimit bounds the items one tick looks at.
+const slaTickLimit = 5000
+
+// slaLookback is how far back a tick looks for items that have changed,
+// whatever their status: far longer than any gap between ticks.
+const slaLookback = 24 * time.Hour
+
+// SLATick records the SLA warnings and breaches that have happened and are
+// not yet in the log, as sla_warning and sla_breached events. It is safe to
+// run on several instances at once: each crossing is recorded once, the
+// losers of a race see a conflict and move on. It returns how many it
+// recorded.
+func (d *Desk) SLATick(ctx context.Context) (int, error) {
+	sc, err := d.slaContext(ctx)
+	if err != nil || len(sc.policies) == 0 {
+		return 0, err
+	}
+	now := d.now()
+	// Open items, and any item changed lately: one that breached and was
+	// closed between two ticks still gets its breach recorded.
+	open, err := d.store.ListItems(ctx, ItemFilter{
+		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved},
+		Limit:    slaTickLimit,
+	})
+	if err != nil {
+		return 0, err
+	}
+	recent, err := d.store.ListItems(ctx, ItemFilter{Updated: now.Add(-slaLookback), Limit: slaTickLimit})
+	if err != nil {
+		return 0, err
+	}
+	seen := map[string]bool{}
+	var items []*svcflow.WorkItem
+	for _, w := range append(open, recent...) {
+		if !seen[w.ID] {
+			seen[w.ID] = true
+			items = append(items, w)
+		}
+	}
+	system := &svcflow.Person{ID: svcflow.SystemActor, Role: svcflow.RoleAdmin}
+	recorded := 0
+	for _, w := range items {
+		events, err := d.store.ItemEvents(ctx, w.ID)
+		if err != nil {
+			return recorded, err
+		}
+		st := sc.status(w, events, now)
+		if st == nil {
+			continue
+		}
+		for _, x := range st.Crossings() {
+			clock := st.Response
+			if x.Clock == svcflow.SLAResolution {
+				clock = st.Resolution
+			}
+			if alreadyRecorded(events, x, clock.TargetSince) {
+				continue
+			}
+			mark := &SLAMark{Clock: x.Clock, Kind: x.Kind, Since: clock.TargetSince}
+			_, err := d.actWith(ctx, system, w.ID, w.Version, svcflow.RecordSLA{Crossing: x}, func(c *Change) { c.SLAMark = mark })
+			if svcflow.ErrorCodeOf(err) == svcflow.ErrConflict {
+				break // another writer got there first; the next tick sees its result
+			}
+			if err != nil {
+				return recorded, fmt.Errorf("record SLA %s %s on %s: %w", x.Clock, x.Kind, w.ID, err)
+			}
+			recorded++
+			w, err = d.store.Item(ctx, w.ID)
+			if err != nil {
+				return recorded, err
+			}
+		}
+	}
+	return recorded, nil
+}
+
+// alreadyRecorded reports whether the log holds this crossing for the
+// clock's current target.
+func alreadyRecorded(events []svcflow.Event, x svcflow.SLACrossing, since time.Time) bool {
+	for _, e := range events {
+		if (e.Type == svcflow.EventSLAWarning || e.Type == svcflow.EventSLABreached) && e.Data.Field == x.Clock && e.Data.Reason == x.Kind && !e.Time.Before(since) {
+			return true
+		}
+	}
+	return false
+}
+
