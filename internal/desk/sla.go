@@ -208,4 +208,3 @@ func alreadyRecorded(events []svcflow.Event, x svcflow.SLACrossing, since time.T
 	}
 	return false
 }
-

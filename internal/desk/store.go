@@ -96,7 +96,7 @@ type ItemFilter struct {
 	Step     string
 	Updated  time.Time // changed at or after this instant
 	Text     string    // full-text search over title, description and public comments
-	Before   int64  // keyset cursor: items numbered below this
+	Before   int64     // keyset cursor: items numbered below this
 	Limit    int
 }
 
