@@ -36,6 +36,12 @@ func Run(t *testing.T, open Opener) {
 		{"ListFilters", testListFilters},
 		{"ProjectionEqualsReplay", testProjectionEqualsReplay},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"Attachments", testAttachments},
+		{"CMDB", testCMDB},
+		{"Import", testImport},
+		{"Erase", testErase},
+		{"SLAMarks", testSLAMarks},
+		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,192 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// The service desk depth of a store: blobs, CMDB, bulk import, erasure and
+// the uniqueness of SLA marks.
+
+func testAttachments(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	w := f.open("Screenshot attached", desk.OpenInput{})
+	content := bytes.Repeat([]byte("svcflow\x00\xff"), 50_000)
+	a, err := f.desk.Attach(ctx, f.user, w.ID, "screen.png", "image/png", bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, rc, err := f.desk.OpenAttachment(ctx, f.agent, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(body, content) || got.Size != int64(len(content)) || got.SHA256 != a.SHA256 {
+		t.Errorf("attachment did not round-trip: %d bytes, %+v", len(body), got)
+	}
+	list, _ := s.Attachments(ctx, w.ID)
+	if len(list) != 1 || list[0].ID != a.ID {
+		t.Errorf("attachments of %s: %+v", w.ID, list)
+	}
+	if _, _, err := s.PutBlob(ctx, strings.NewReader("12345"), 4); !errors.Is(err, desk.ErrTooLarge) {
+		t.Errorf("over the limit: %v", err)
+	}
+	if _, err := s.OpenBlob(ctx, strings.Repeat("0", 64)); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("missing blob: %v", err)
+	}
+}
+
+func testCMDB(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	save := func(ci *svcflow.CI, rels ...svcflow.Relationship) {
+		t.Helper()
+		if err := f.desk.SaveCI(ctx, f.admin, ci, rels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(&svcflow.CI{ID: "db", Name: "Database", Class: "database"})
+	save(&svcflow.CI{ID: "app", Name: "App", Class: "application"}, svcflow.Relationship{To: "db", Type: svcflow.DependsOn})
+	save(&svcflow.CI{ID: "payroll", Name: "Payroll", Class: "business_service"}, svcflow.Relationship{To: "app", Type: svcflow.DependsOn})
+	rels, _ := s.Relationships(ctx)
+	if len(rels) != 2 {
+		t.Errorf("relationships: %v", rels)
+	}
+	// Saving a CI again replaces the relationships that start at it.
+	save(&svcflow.CI{ID: "app", Name: "App", Class: "application"})
+	if rels, _ := s.Relationships(ctx); len(rels) != 1 {
+		t.Errorf("after replacing app's relationships: %v", rels)
+	}
+	save(&svcflow.CI{ID: "app", Name: "App", Class: "application"}, svcflow.Relationship{To: "db", Type: svcflow.DependsOn})
+	imp, err := f.desk.Impact(ctx, []string{"db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Services) != 1 || imp.Services[0].ID != "payroll" || imp.Services[0].Distance != 2 {
+		t.Errorf("impact of db: %+v", imp)
+	}
+	if _, err := s.CI(ctx, "nope"); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("missing CI: %v", err)
+	}
+}
+
+func testImport(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	before, _ := s.People(ctx)
+	bad := &desk.ImportBatch{
+		People: []*svcflow.Person{{ID: "new-one", Name: "New", Email: "new@example.org", Role: svcflow.RoleAgent},
+			{ID: "clash", Name: "Clash", Email: "ALICE@example.org", Role: svcflow.RoleAgent}},
+	}
+	if errs := f.desk.Import(ctx, nil, bad); len(errs) != 1 || !strings.Contains(errs[0].Error(), "already used by alice") {
+		t.Errorf("import with a clashing email: %v", errs)
+	}
+	if after, _ := s.People(ctx); len(after) != len(before) {
+		t.Errorf("a refused import wrote %d people", len(after)-len(before))
+	}
+	good := &desk.ImportBatch{
+		People:        []*svcflow.Person{{ID: "new-one", Name: "New", Email: "new@example.org", Role: svcflow.RoleAgent}},
+		Teams:         []*svcflow.Team{{ID: "network", Name: "Network"}},
+		Services:      []*svcflow.Service{{ID: "vpn", Name: "VPN", Status: svcflow.ServiceLive}},
+		CIs:           []*svcflow.CI{{ID: "fw", Name: "Firewall", Class: "network_device"}, {ID: "vpn-gw", Name: "VPN gateway", Class: "network_device"}},
+		Relationships: []svcflow.Relationship{{From: "vpn-gw", To: "fw", Type: svcflow.DependsOn}},
+	}
+	if errs := f.desk.Import(ctx, nil, good); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	after, _ := s.People(ctx)
+	teams, _ := s.Teams(ctx)
+	cis, _ := s.CIs(ctx)
+	if len(after) != len(before)+1 || len(teams) != 1 || len(cis) != 2 {
+		t.Errorf("after import: %d people, %d teams, %d CIs", len(after), len(teams), len(cis))
+	}
+}
+
+func testErase(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	w := f.open("Printer jams, call Ursula on 555-0100", desk.OpenInput{})
+	if _, _, err := f.desk.PostComment(ctx, f.user, w.ID, 0, "Ursula User here, still jammed", true); err != nil {
+		t.Fatal(err)
+	}
+	evBefore, _ := s.ItemEvents(ctx, w.ID)
+	if err := f.desk.ErasePerson(ctx, f.admin, "ursula"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Person(ctx, "ursula")
+	if !p.Erased || strings.Contains(p.Name, "Ursula") || strings.Contains(p.Email, "ursula@example.org") {
+		t.Errorf("person after erasure: %+v", p)
+	}
+	c, _ := s.ItemContent(ctx, w.ID)
+	comments, _ := s.Comments(ctx, w.ID, true)
+	if strings.Contains(c.Title, "Ursula") || strings.Contains(comments[0].Body, "Ursula") {
+		t.Errorf("free text survived: %q, %q", c.Title, comments[0].Body)
+	}
+	if found, _ := s.ListItems(ctx, desk.ItemFilter{Text: "ursula"}); len(found) != 0 {
+		t.Errorf("the search index still finds the erased text")
+	}
+	evAfter, _ := s.ItemEvents(ctx, w.ID)
+	if len(evAfter) != len(evBefore) {
+		t.Errorf("erasure changed the item's events: %d → %d", len(evBefore), len(evAfter))
+	}
+	if _, _, err := f.desk.Login(ctx, "ursula@example.org"); err == nil {
+		t.Error("an erased person can still be found to sign in")
+	}
+}
+
+func testSLAMarks(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	w := f.open("Clock check", desk.OpenInput{})
+	st, _ := s.StreamRevision(ctx, w.Stream, w.StreamRevision)
+	x := svcflow.SLACrossing{Clock: svcflow.SLAResponse, Kind: svcflow.CrossingBreach, At: t0}
+	mark := &desk.SLAMark{Clock: x.Clock, Kind: x.Kind, Since: t0}
+	record := func(w *svcflow.WorkItem) error {
+		res, err := svcflow.Decide(w, svcflow.Env{Now: t0, Actor: svcflow.Actor{ID: svcflow.SystemActor}, Stream: st}, svcflow.RecordSLA{Crossing: x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Append(ctx, &desk.Change{Item: res.Item, Expected: w.Version, Events: res.Events, SLAMark: mark})
+	}
+	if err := record(w); err != nil {
+		t.Fatal(err)
+	}
+	// Another instance, deciding on the new version, must still lose.
+	w2, _ := s.Item(ctx, w.ID)
+	if err := record(w2); !errors.Is(err, desk.ErrConflict) {
+		t.Errorf("the same SLA crossing recorded twice: %v", err)
+	}
+}
+
+func testCalendarsAndPolicies(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	cal := &svcflow.Calendar{ID: "office", Name: "Office", TimeZone: "Europe/Berlin",
+		Hours: []svcflow.WorkingHours{{Days: []time.Weekday{time.Monday}, Start: "09:00", End: "17:00"}}}
+	if err := f.desk.SaveCalendar(ctx, f.admin, cal); err != nil {
+		t.Fatal(err)
+	}
+	p := &svcflow.SLAPolicy{ID: "std", Name: "Standard", Calendar: "office",
+		Targets: []svcflow.SLATarget{{Priority: svcflow.P3, Response: svcflow.MustParseDuration("4h"), Resolution: svcflow.MustParseDuration("2bd")}}}
+	if err := f.desk.SaveSLAPolicy(ctx, f.admin, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.desk.SaveSLAPolicy(ctx, f.admin, &svcflow.SLAPolicy{ID: "x", Calendar: "nope", Targets: p.Targets}); svcflow.ErrorCodeOf(err) != svcflow.ErrInvalid {
+		t.Errorf("policy on an unknown calendar: %v", err)
+	}
+	cals, _ := s.Calendars(ctx)
+	ps, _ := s.SLAPolicies(ctx)
+	if len(cals) != 1 || len(ps) != 1 || ps[0].Targets[0].Resolution.BusinessDays != 2 {
+		t.Errorf("calendars %d, policies %+v", len(cals), ps)
+	}
+}
