@@ -27,6 +27,7 @@ type Env struct {
 	NewID    func(Kind) (string, error)
 	Matrix   *PriorityMatrix // nil means DefaultPriorityMatrix
 	Children map[string]*WorkItem
+	History  []Event // the item's events, for reclassification in link mode
 }
 
 func (env Env) matrix() PriorityMatrix {
@@ -206,14 +207,20 @@ type (
 		Person string
 		Team   string
 	}
-	Approve    struct{}
-	Reject     struct{ Reason string }
-	Close      struct{ Reason string }
-	Reopen     struct{ Reason string }
-	Reclassify struct{ Kind Kind }
-	Cancel     struct{ Reason string }
-	Duplicate  struct{ Of string }
-	Swarm      struct {
+	Approve struct{}
+	Reject  struct{ Reason string }
+	Close   struct{ Reason string }
+	Reopen  struct{ Reason string }
+	// Reclassify changes the kind in place, or with Link opens a new item
+	// of the kind that takes over the creation time and the current visit,
+	// and ends this one (SPEC §3).
+	Reclassify struct {
+		Kind Kind
+		Link bool
+	}
+	Cancel    struct{ Reason string }
+	Duplicate struct{ Of string }
+	Swarm     struct {
 		Person string
 		Leave  bool
 	}
@@ -806,7 +813,67 @@ func (d *decision) reclassify(c Reclassify) error {
 		return FieldErrorf("kind", "%s is already a %s", d.w.ID, c.Kind)
 	}
 	from := d.w.Kind
+	if c.Link {
+		return d.reclassifyLinked(c.Kind)
+	}
 	return d.emit(EventReclassified, d.step(), func(e *Event) { e.Before, e.After = string(from), string(c.Kind) })
+}
+
+// reclassifyLinked opens the new item: created at this item's creation
+// time, linked back, then this item's current visit replayed with its own
+// times, so the time already spent counts for the new item. This item's
+// visit ends (reclassified) and it is cancelled with a link forward.
+func (d *decision) reclassifyLinked(kind Kind) error {
+	if d.env.NewID == nil {
+		return Errorf(ErrInternal, "reclassify in link mode: no ids")
+	}
+	if len(d.env.History) != d.w.Version {
+		return Errorf(ErrInternal, "reclassify in link mode needs the item's events")
+	}
+	id, err := d.env.NewID(kind)
+	if err != nil {
+		return err
+	}
+	var evs []Event
+	add := func(e Event) {
+		e.Item, e.Version, e.Seq = id, len(evs)+1, 0
+		evs = append(evs, e)
+	}
+	created := d.env.History[0]
+	created.Data.Kind = kind
+	add(created)
+	add(Event{Time: d.env.Now, Actor: d.env.Actor.ID, Type: EventLinked, Data: EventData{Link: LinkReclassifiedFrom, Other: d.w.ID}})
+	if d.w.Visit != nil {
+		start := -1
+		for i, e := range d.env.History {
+			if e.Type == EventStepEntered && e.Step == d.w.Visit.Step {
+				start = i // the last entry is the current visit's
+			}
+		}
+		for i, e := range d.env.History {
+			visitEvent := i >= start && start >= 0 && (e.Type.IsStepEvent() || e.Type == EventAssigned ||
+				e.Type == EventSwarmJoined || e.Type == EventSwarmLeft || e.Type == EventTaskDone)
+			// The whole status history carries over with the creation time.
+			if visitEvent || e.Type == EventStatusChanged {
+				add(e)
+			}
+		}
+	} else {
+		for _, e := range d.env.History {
+			if e.Type == EventStatusChanged {
+				add(e)
+			}
+		}
+	}
+	replayed, err := Replay(evs)
+	if err != nil {
+		return Errorf(ErrInternal, "reclassify %s: %v", d.w.ID, err)
+	}
+	d.spawned = append(d.spawned, Result{Item: replayed, Events: evs})
+	if err := d.emit(EventLinked, "", func(e *Event) { e.Data.Link, e.Data.Other = LinkReclassifiedTo, id }); err != nil {
+		return err
+	}
+	return d.cancel(ExitReclassified, "reclassified as "+string(kind)+" "+id)
 }
 
 func (d *decision) cancel(exit, reason string) error {

@@ -544,3 +544,40 @@ func TestCancelledSpawnEndsTheWait(t *testing.T) {
 		t.Errorf("after the cancelled change: %s", p.Visit.Step)
 	}
 }
+
+// TestReclassifyLinked: in link mode the new incident takes over the
+// query's creation time and current visit (its times included); the query
+// ends, linked forward.
+func TestReclassifyLinked(t *testing.T) {
+	d := newDesk(t)
+	q := d.open("restore-live-service", at(0), svcflow.OpenRequest{Kind: svcflow.KindQuery, RequestedBy: "ursula"})
+	d.do(q.ID, at(5), alice, svcflow.Complete{})
+	d.do(q.ID, at(7), alice, svcflow.Start{})
+	env := d.env(q.Stream, at(20), alice)
+	env.History = d.events[q.ID]
+	r, err := svcflow.Decide(d.items[q.ID], env, svcflow.Reclassify{Kind: svcflow.KindIncident, Link: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.keep(r)
+	if len(r.Spawned) != 1 {
+		t.Fatalf("%d new items, want 1", len(r.Spawned))
+	}
+	inc := r.Spawned[0].Item
+	if inc.Kind != svcflow.KindIncident || !inc.Created.Equal(at(0)) || inc.Visit == nil || inc.Visit.Step != "investigate" ||
+		inc.Visit.State != svcflow.Active || !inc.Visit.Entered.Equal(at(5)) || inc.Status != svcflow.StatusInProgress {
+		t.Errorf("new incident %+v %+v", inc, inc.Visit)
+	}
+	if inc.Links[0] != (svcflow.Link{Type: svcflow.LinkReclassifiedFrom, Other: q.ID}) {
+		t.Errorf("links %v", inc.Links)
+	}
+	query := d.items[q.ID]
+	if query.Status != svcflow.StatusCancelled || query.Visit != nil || query.Links[0].Type != svcflow.LinkReclassifiedTo {
+		t.Errorf("query after: %s %v %v", query.Status, query.Visit, query.Links)
+	}
+	d.do(inc.ID, at(30), alice, svcflow.Complete{Outcome: "fixed"})
+	v := svcflow.Visits(d.events[inc.ID], time.Time{})
+	if len(v) != 1 || v[0].Wait != 2*time.Minute || v[0].Cycle != 23*time.Minute {
+		t.Errorf("the incident's visit keeps the query's times: %+v", v)
+	}
+}

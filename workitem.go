@@ -53,6 +53,7 @@ const (
 // Link types between work items.
 const (
 	LinkReclassifiedFrom = "reclassified-from"
+	LinkReclassifiedTo   = "reclassified-to"
 	LinkDuplicateOf      = "duplicate-of"
 	LinkCausedBy         = "caused-by"
 	LinkSpawnedBy        = "spawned-by"

@@ -396,11 +396,24 @@ func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, ex
 		if err != nil {
 			return nil, err
 		}
+		if rc, ok := cmd.(svcflow.Reclassify); ok && rc.Link {
+			if env.History, err = d.store.ItemEvents(ctx, id); err != nil {
+				return nil, err
+			}
+		}
 		res, err := svcflow.Decide(w, env, cmd)
 		if err != nil {
 			return nil, err
 		}
 		changes := changesOf(res, w.Version)
+		if rc, ok := cmd.(svcflow.Reclassify); ok && rc.Link && len(changes) > 1 {
+			// The new item takes over the free text too.
+			content, err := d.store.ItemContent(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			changes[1].Content = &content
+		}
 		if with != nil {
 			with(changes[0])
 		}

@@ -293,6 +293,7 @@ type actionBody struct {
 	Outcome *string      `json:"outcome,omitempty"`
 	Reason  *string      `json:"reason,omitempty"`
 	Kind    svcflow.Kind `json:"kind,omitempty"`
+	Mode    *string      `json:"mode,omitempty"`
 	Of      *string      `json:"of,omitempty"`
 	Leave   *bool        `json:"leave,omitempty"`
 	Body    *string      `json:"body,omitempty"`
@@ -308,7 +309,7 @@ type actionBody struct {
 var actionFields = map[string][]string{
 	"start": {"person"}, "complete": {"outcome"}, "resolve": {"outcome"}, "pause": {"reason"}, "resume": {},
 	"requeue": {"reason"}, "escalate": {"team", "reason"}, "assign": {"person", "team"}, "approve": {"comment"},
-	"reject": {"reason"}, "close": {"reason"}, "reopen": {"reason"}, "reclassify": {"kind"}, "cancel": {"reason"},
+	"reject": {"reason"}, "close": {"reason"}, "reopen": {"reason"}, "reclassify": {"kind", "mode"}, "cancel": {"reason"},
 	"duplicate": {"of"}, "swarm": {"person", "leave"}, "comment": {"body", "public"}, "feedback": {"score", "comment"},
 	"task": {"task"}, "watch": {"person"}, "link": {"type", "other"},
 }
@@ -329,7 +330,7 @@ func command(action string, b actionBody) (svcflow.Command, error) {
 	}
 	given := map[string]bool{
 		"person": b.Person != nil, "team": b.Team != nil, "outcome": b.Outcome != nil, "reason": b.Reason != nil,
-		"kind": b.Kind != "", "of": b.Of != nil, "leave": b.Leave != nil, "body": b.Body != nil, "public": b.Public != nil,
+		"kind": b.Kind != "", "mode": b.Mode != nil, "of": b.Of != nil, "leave": b.Leave != nil, "body": b.Body != nil, "public": b.Public != nil,
 		"score": b.Score != nil, "comment": b.Comment != nil, "task": b.Task != nil, "type": b.Type != nil, "other": b.Other != nil,
 	}
 	for f, set := range given {
@@ -366,7 +367,13 @@ func command(action string, b actionBody) (svcflow.Command, error) {
 		if b.Kind == "" {
 			return nil, newProblem("invalid", "kind: missing; the kind to reclassify to", fieldError{"kind", "missing"})
 		}
-		return svcflow.Reclassify{Kind: b.Kind}, nil
+		switch str(b.Mode) {
+		case "", "in_place":
+			return svcflow.Reclassify{Kind: b.Kind}, nil
+		case "link":
+			return svcflow.Reclassify{Kind: b.Kind, Link: true}, nil
+		}
+		return nil, newProblem("invalid", "mode: expected in_place (the default) or link", fieldError{"mode", "expected in_place or link"})
 	case "cancel":
 		return svcflow.Cancel{Reason: str(b.Reason)}, nil
 	case "duplicate":

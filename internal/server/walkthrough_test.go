@@ -244,3 +244,26 @@ func TestAttachmentRoundTrip(t *testing.T) {
 		t.Errorf("no attachment event: %s", got)
 	}
 }
+
+// TestReclassifyLinkMode: over the API, link mode opens the incident with
+// the query's creation time, text and current visit, and ends the query.
+func TestReclassifyLinkMode(t *testing.T) {
+	e := newTestEnv(t)
+	q := e.open("ursula", map[string]any{"kind": "query", "title": "Is the VPN down?"})
+	e.at(5)
+	e.action("alice", q.ID, "complete", nil)
+	e.at(8)
+	e.action("alice", q.ID, "start", nil)
+	e.at(15)
+	q = e.action("alice", q.ID, "reclassify", map[string]any{"kind": "incident", "mode": "link"})
+	if q.Status != "cancelled" || len(q.Links) != 1 || q.Links[0].Type != "reclassified-to" {
+		t.Fatalf("query after link-mode reclassification: %+v", q)
+	}
+	var inc workItem
+	e.must(200, "ursula", "GET", "/api/v1/work-items/"+q.Links[0].Other, nil).json(t, &inc)
+	if inc.Kind != "incident" || inc.Title != "Is the VPN down?" || !inc.Created.Equal(t0) || inc.Visit == nil ||
+		inc.Visit.Step != "investigate" || inc.Visit.State != "active" || inc.Status != "in_progress" {
+		t.Errorf("incident %+v %+v", inc, inc.Visit)
+	}
+	e.must(422, "alice", "POST", "/api/v1/work-items/"+inc.ID+"/reclassify", map[string]any{"kind": "query", "mode": "copy"})
+}
