@@ -260,16 +260,20 @@ func classProblem(class string) string {
 // joining the runs of letters and digits with hyphens; other characters
 // separate words and non-ASCII letters are dropped. It returns "" when
 // nothing is left.
-func kebabCase(s string) string { return joinWords(s, "-") }
+func kebabCase(s string) string { return Slug(s, "-") }
 
 func snakeExample(s, fallback string) string {
-	if w := joinWords(s, "_"); w != "" && IsSnake(w) {
+	if w := Slug(s, "_"); w != "" && IsSnake(w) {
 		return w
 	}
 	return fallback
 }
 
-func joinWords(s, sep string) string {
+// Slug turns text into an id: ASCII letters lower-cased, each run of
+// letters and digits a word, words joined by sep ("-" for kebab-case ids,
+// "_" for snake_case classes); anything else separates words, so non-ASCII
+// letters are dropped.
+func Slug(s, sep string) string {
 	var words []string
 	var b strings.Builder
 	flush := func() {

@@ -373,31 +373,8 @@ func notAnID(v, example string) string {
 	return fmt.Sprintf("%q is not a valid id; expected lower-case words joined by hyphens, like %q", v, example)
 }
 
-// kebabCase turns s into an id: ASCII letters lower-cased, runs of letters
-// and digits joined by hyphens, anything else a separator (so non-ASCII
-// letters are dropped; give an explicit id when that matters).
-func kebabCase(s string) string {
-	var words []string
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			words = append(words, b.String())
-			b.Reset()
-		}
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + 'a' - 'A')
-		default:
-			flush()
-		}
-	}
-	flush()
-	return strings.Join(words, "-")
-}
+// kebabCase turns s into an id (see svcflow.Slug).
+func kebabCase(s string) string { return svcflow.Slug(s, "-") }
 
 // enum returns a column's value checked against the options, or def when
 // the value is empty.

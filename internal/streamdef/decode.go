@@ -6,7 +6,6 @@ package streamdef
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -261,9 +260,5 @@ func (d *decoder) list(n *yaml.Node, path, what string, one bool, each func(item
 	}
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
 // slug turns a name into a kebab-case id for actions and tasks that give none.
-func slug(name string) string {
-	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
-}
+func slug(name string) string { return svcflow.Slug(name, "-") }
