@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, e *env, args []string) error  { return serve(c
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // The demo also fills an empty store with demo data and history.
 func serve(ctx context.Context, e *env, name string, args []string) error {
-	usage := name + " [--addr HOST:PORT] [--data DIR] [--dir STREAMS] [--public-url URL] [--log-level LEVEL]"
+	usage := name + " [--addr HOST:PORT] [--data DIR | --db URL] [--dir STREAMS] [--public-url URL] [--log-level LEVEL]"
 	if name == "demo" {
 		usage += " [--reset] [--seed N] [--days N]"
 	}
@@ -66,6 +66,9 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 
 	if reset {
+		if sf.db != "" {
+			return usagef("--reset works on the embedded store; for PostgreSQL, point --db at an empty database or schema")
+		}
 		if err := resetDemoStore(sf.data); err != nil {
 			return err
 		}
@@ -113,7 +116,11 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	defer stopTicker()
 	go runSLATicker(tickCtx, d, log)
 	srv.SetReady()
-	fmt.Fprintf(e.stdout, "svcflow %s listening on %s (data in %s)\n", name, url, sf.data)
+	where := "data in " + sf.data
+	if sf.db != "" {
+		where = "data in PostgreSQL"
+	}
+	fmt.Fprintf(e.stdout, "svcflow %s listening on %s (%s)\n", name, url, where)
 	if name == "demo" {
 		printDemoCredentials(e, url)
 	}

@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// upsertJSON writes a row of a JSON-document table inside tx. table is
+// always a constant of this package, never user input.
+func upsertJSON(ctx context.Context, tx pgx.Tx, table, id string, data []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, string(data))
+	if err != nil {
+		return fmt.Errorf("save %s %s: %w", table, id, err)
+	}
+	return nil
+}
+
+// putJSON upserts a row of a JSON-document table with its config event.
+func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcflow.Event) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", table, id, err)
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := upsertJSON(ctx, tx, table, id, data); err != nil {
+			return err
+		}
+		return appendConfigEvent(ctx, tx, event)
+	})
+}
+
+func listJSON[T any](ctx context.Context, s *Store, table string) ([]*T, error) {
+	rows, err := s.pool.Query(ctx, `SELECT data FROM `+table+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("list %s: %w", table, err)
+		}
+		v := new(T)
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", table, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", table, err)
+	}
+	return out, nil
+}
+
+// PutOrganisation saves an organisation.
+func (s *Store) PutOrganisation(ctx context.Context, o *svcflow.Organisation, e svcflow.Event) error {
+	return s.putJSON(ctx, "organisations", o.ID, o, e)
+}
+
+// Organisations lists organisations by id.
+func (s *Store) Organisations(ctx context.Context) ([]*svcflow.Organisation, error) {
+	return listJSON[svcflow.Organisation](ctx, s, "organisations")
+}
+
+// PutTeam saves a team.
+func (s *Store) PutTeam(ctx context.Context, t *svcflow.Team, e svcflow.Event) error {
+	return s.putJSON(ctx, "teams", t.ID, t, e)
+}
+
+// Teams lists teams by id.
+func (s *Store) Teams(ctx context.Context) ([]*svcflow.Team, error) {
+	return listJSON[svcflow.Team](ctx, s, "teams")
+}
+
+// PutService saves a service and its catalogue.
+func (s *Store) PutService(ctx context.Context, sv *svcflow.Service, e svcflow.Event) error {
+	return s.putJSON(ctx, "services", sv.ID, sv, e)
+}
+
+// Services lists services by id.
+func (s *Store) Services(ctx context.Context) ([]*svcflow.Service, error) {
+	return listJSON[svcflow.Service](ctx, s, "services")
+}
+
+// upsertPerson writes a person inside tx; the unique index on lower(email)
+// turns an email already used by another person into a unique violation.
+func upsertPerson(ctx context.Context, tx pgx.Tx, p *svcflow.Person) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode person %s: %w", p.ID, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO people (id, email, data) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET email = excluded.email, data = excluded.data`, p.ID, p.Email, string(data))
+	return err
+}
+
+// PutPerson saves a person; an email already used by another person is a conflict.
+func (s *Store) PutPerson(ctx context.Context, p *svcflow.Person, e svcflow.Event) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		err := upsertPerson(ctx, tx, p)
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("save person %s: %w", p.ID, err)
+		}
+		return appendConfigEvent(ctx, tx, e)
+	})
+}
+
+func (s *Store) personWhere(ctx context.Context, cond, v string) (*svcflow.Person, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM people WHERE `+cond, v).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load person: %w", err)
+	}
+	var p svcflow.Person
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("decode person: %w", err)
+	}
+	return &p, nil
+}
+
+// Person loads a person by id.
+func (s *Store) Person(ctx context.Context, id string) (*svcflow.Person, error) {
+	return s.personWhere(ctx, `id = $1`, id)
+}
+
+// PersonByEmail loads a person by email, ignoring case (through the
+// people_email index on lower(email)).
+func (s *Store) PersonByEmail(ctx context.Context, email string) (*svcflow.Person, error) {
+	return s.personWhere(ctx, `lower(email) = lower($1)`, email)
+}
+
+// People lists people by id.
+func (s *Store) People(ctx context.Context) ([]*svcflow.Person, error) {
+	return listJSON[svcflow.Person](ctx, s, "people")
+}
+
+// PutStream stores a stream revision unless it is there already. Two
+// instances registering the same revision at once both succeed: the
+// insert that loses the race does nothing and then compares digests with
+// the row the winner committed.
+func (s *Store) PutStream(ctx context.Context, st desk.StoredStream, e svcflow.Event) (bool, error) {
+	def, err := json.Marshal(st.Stream)
+	if err != nil {
+		return false, fmt.Errorf("encode stream %s: %w", st.Stream.ID, err)
+	}
+	created := false
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO streams (id, revision, digest, definition, registered_ns) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id, revision) DO NOTHING`,
+			st.Stream.ID, st.Stream.Revision, st.Digest, string(def), st.Registered.UnixNano())
+		if err != nil {
+			return fmt.Errorf("save stream %s: %w", st.Stream.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			var digest string
+			if err := tx.QueryRow(ctx, `SELECT digest FROM streams WHERE id = $1 AND revision = $2`, st.Stream.ID, st.Stream.Revision).Scan(&digest); err != nil {
+				return fmt.Errorf("load stream %s: %w", st.Stream.ID, err)
+			}
+			if digest != st.Digest {
+				return desk.ErrConflict
+			}
+			return nil
+		}
+		created = true
+		return appendConfigEvent(ctx, tx, e)
+	})
+	return created, err
+}
+
+// StreamRevision loads one revision of a stream.
+func (s *Store) StreamRevision(ctx context.Context, id string, revision int) (*svcflow.ValueStream, error) {
+	var def []byte
+	err := s.pool.QueryRow(ctx, `SELECT definition FROM streams WHERE id = $1 AND revision = $2`, id, revision).Scan(&def)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load stream %s@%d: %w", id, revision, err)
+	}
+	var vs svcflow.ValueStream
+	if err := json.Unmarshal(def, &vs); err != nil {
+		return nil, fmt.Errorf("decode stream %s@%d: %w", id, revision, err)
+	}
+	return &vs, nil
+}
+
+// LatestStreams loads the highest revision of every stream, by id.
+func (s *Store) LatestStreams(ctx context.Context) ([]*svcflow.ValueStream, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (id) definition FROM streams ORDER BY id, revision DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("load streams: %w", err)
+	}
+	defer rows.Close()
+	var out []*svcflow.ValueStream
+	for rows.Next() {
+		var def []byte
+		if err := rows.Scan(&def); err != nil {
+			return nil, fmt.Errorf("load streams: %w", err)
+		}
+		var vs svcflow.ValueStream
+		if err := json.Unmarshal(def, &vs); err != nil {
+			return nil, fmt.Errorf("decode stream: %w", err)
+		}
+		out = append(out, &vs)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load streams: %w", err)
+	}
+	return out, nil
+}
+
+// PutCalendar saves a business calendar.
+func (s *Store) PutCalendar(ctx context.Context, c *svcflow.Calendar, e svcflow.Event) error {
+	return s.putJSON(ctx, "calendars", c.ID, c, e)
+}
+
+// Calendars lists business calendars by id.
+func (s *Store) Calendars(ctx context.Context) ([]*svcflow.Calendar, error) {
+	return listJSON[svcflow.Calendar](ctx, s, "calendars")
+}
+
+// PutSLAPolicy saves an SLA policy.
+func (s *Store) PutSLAPolicy(ctx context.Context, p *svcflow.SLAPolicy, e svcflow.Event) error {
+	return s.putJSON(ctx, "sla_policies", p.ID, p, e)
+}
+
+// SLAPolicies lists SLA policies by id.
+func (s *Store) SLAPolicies(ctx context.Context) ([]*svcflow.SLAPolicy, error) {
+	return listJSON[svcflow.SLAPolicy](ctx, s, "sla_policies")
+}

@@ -1,0 +1,433 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// NextNumber allocates the next number of a counter. The upsert is one
+// statement, so concurrent callers each get their own number.
+func (s *Store) NextNumber(ctx context.Context, counter string) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1001)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, counter).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("next %s number: %w", counter, err)
+	}
+	return n, nil
+}
+
+// Append writes every change of one call in one transaction: all the
+// projections first, then all the events under the events lock.
+func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		for _, c := range changes {
+			if err := appendProjection(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		if err := lockEvents(ctx, tx); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			for i := range c.Events {
+				seq, err := insertEvent(ctx, tx, &c.Events[i])
+				if isUniqueViolation(err) {
+					return desk.ErrConflict
+				}
+				if err != nil {
+					return fmt.Errorf("append event to %s: %w", c.Item.ID, err)
+				}
+				c.Events[i].Seq = seq
+			}
+		}
+		return nil
+	})
+}
+
+// appendProjection writes what one change does to the item's rows, and
+// fails with ErrConflict when its expected version no longer holds.
+func appendProjection(ctx context.Context, tx pgx.Tx, c *desk.Change) error {
+	w := c.Item
+	if len(c.Events) == 0 {
+		return fmt.Errorf("append to %s: no events", w.ID)
+	}
+	if c.Expected+len(c.Events) != w.Version {
+		return fmt.Errorf("append to %s: %d events from version %d do not reach %d", w.ID, len(c.Events), c.Expected, w.Version)
+	}
+	state, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", w.ID, err)
+	}
+	team, assignee, step, vstate := "", "", "", ""
+	if v := w.Visit; v != nil {
+		team, assignee, step, vstate = v.Team, v.Person, v.Step, string(v.State)
+	}
+	if c.Expected == 0 {
+		_, err = tx.Exec(ctx, sqlInsertItem,
+			w.ID, itemNumber(w.ID), string(w.Kind), w.Stream, w.StreamRevision, string(w.Status), string(w.Priority), w.Category, w.Service, w.Organisation,
+			w.RequestedBy, w.RequestedFor, team, assignee, step, vstate, w.Created.UnixNano(), w.Updated.UnixNano(), w.Version, string(state))
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("insert item %s: %w", w.ID, err)
+		}
+		content := c.Content
+		if content == nil {
+			content = &desk.Content{}
+		}
+		form, err := json.Marshal(content.Form)
+		if err != nil {
+			return fmt.Errorf("insert content of %s: %w", w.ID, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO item_content (item, title, description, form) VALUES ($1, $2, $3, $4)`,
+			w.ID, content.Title, content.Description, string(form)); err != nil {
+			return fmt.Errorf("insert content of %s: %w", w.ID, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO item_search (item, title, description, comments) VALUES ($1, $2, $3, '')`,
+			w.ID, content.Title, content.Description); err != nil {
+			return fmt.Errorf("index %s: %w", w.ID, err)
+		}
+	} else {
+		// Under READ COMMITTED a concurrent writer of the same row makes
+		// this wait for its commit and then re-check the WHERE on the new
+		// version: the loser affects no row and gets ErrConflict.
+		tag, err := tx.Exec(ctx, sqlUpdateItem,
+			string(w.Kind), string(w.Status), string(w.Priority), w.Category, w.Service, w.RequestedFor, team, assignee, step, vstate,
+			w.Updated.UnixNano(), w.Version, string(state), w.ID, c.Expected)
+		if err != nil {
+			return fmt.Errorf("update item %s: %w", w.ID, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return desk.ErrConflict
+		}
+		if ct := c.Content; ct != nil {
+			if _, err := tx.Exec(ctx, `UPDATE item_content SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID); err != nil {
+				return fmt.Errorf("update content of %s: %w", w.ID, err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE item_search SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID); err != nil {
+				return fmt.Errorf("index %s: %w", w.ID, err)
+			}
+		}
+	}
+	for _, l := range w.Links {
+		if l.Type == svcflow.LinkCI {
+			if _, err := tx.Exec(ctx, `INSERT INTO item_cis (item, ci) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, l.Other); err != nil {
+				return fmt.Errorf("CIs of %s: %w", w.ID, err)
+			}
+		}
+	}
+	for _, p := range w.Watchers {
+		if _, err := tx.Exec(ctx, `INSERT INTO item_watchers (item, person) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, p); err != nil {
+			return fmt.Errorf("watchers of %s: %w", w.ID, err)
+		}
+	}
+	if cm := c.Comment; cm != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO comments (id, item, author, public, body, created_ns) VALUES ($1, $2, $3, $4, $5, $6)`,
+			cm.ID, cm.Item, cm.Author, cm.Public, cm.Body, cm.Created.UnixNano()); err != nil {
+			return fmt.Errorf("insert comment on %s: %w", w.ID, err)
+		}
+		if cm.Public {
+			if _, err := tx.Exec(ctx, `UPDATE item_search SET comments = comments || ' ' || $1 WHERE item = $2`, cm.Body, w.ID); err != nil {
+				return fmt.Errorf("index comment on %s: %w", w.ID, err)
+			}
+		}
+	}
+	if m := c.SLAMark; m != nil {
+		_, err := tx.Exec(ctx, `INSERT INTO sla_marks (item, clock, kind, since_ns) VALUES ($1, $2, $3, $4)`,
+			w.ID, string(m.Clock), string(m.Kind), m.Since.UnixNano())
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("SLA mark on %s: %w", w.ID, err)
+		}
+	}
+	if a := c.Attachment; a != nil {
+		if err := insertAttachment(ctx, tx, a); err != nil {
+			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)
+		}
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, e *svcflow.Event) (int64, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = tx.QueryRow(ctx, `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+		e.Item, e.Version, e.Time.UnixNano(), e.Actor, string(e.Type), e.Step, e.Activity, e.Before, e.After, string(data)).Scan(&seq)
+	return seq, err
+}
+
+// appendConfigEvent writes a configuration event with the next version of
+// its subject, inside tx. It must be the last write of tx: it takes the
+// events lock, which serialises the max(version)+1 across instances.
+func appendConfigEvent(ctx context.Context, tx pgx.Tx, e svcflow.Event) error {
+	if err := lockEvents(ctx, tx); err != nil {
+		return fmt.Errorf("config event: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM events WHERE subject = $1`, e.Item).Scan(&e.Version); err != nil {
+		return fmt.Errorf("config event: %w", err)
+	}
+	if _, err := insertEvent(ctx, tx, &e); err != nil {
+		return fmt.Errorf("config event: %w", err)
+	}
+	return nil
+}
+
+// itemNumber is the number after the kind prefix (INC-1042 → 1042).
+func itemNumber(id string) int64 {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		n, _ := strconv.ParseInt(id[i+1:], 10, 64)
+		return n
+	}
+	return 0
+}
+
+// Item loads a work item's state.
+func (s *Store) Item(ctx context.Context, id string) (*svcflow.WorkItem, error) {
+	var state []byte
+	err := s.pool.QueryRow(ctx, `SELECT state FROM items WHERE id = $1`, id).Scan(&state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load item %s: %w", id, err)
+	}
+	return decodeItem(state)
+}
+
+func decodeItem(state []byte) (*svcflow.WorkItem, error) {
+	var w svcflow.WorkItem
+	if err := json.Unmarshal(state, &w); err != nil {
+		return nil, fmt.Errorf("decode item state: %w", err)
+	}
+	return &w, nil
+}
+
+// ItemContent loads an item's title, description and form answers.
+func (s *Store) ItemContent(ctx context.Context, id string) (desk.Content, error) {
+	var c desk.Content
+	var form []byte
+	err := s.pool.QueryRow(ctx, `SELECT title, description, form FROM item_content WHERE item = $1`, id).Scan(&c.Title, &c.Description, &form)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, desk.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("load content of %s: %w", id, err)
+	}
+	if len(form) > 2 { // "{}" and "null" hold no answers
+		if err := json.Unmarshal(form, &c.Form); err != nil {
+			return c, fmt.Errorf("decode form of %s: %w", id, err)
+		}
+	}
+	return c, nil
+}
+
+const eventColumns = `seq, subject, version, time_ns, actor, type, step, activity, before, after, data`
+
+// ItemEvents loads an item's events in version order.
+func (s *Store) ItemEvents(ctx context.Context, id string) ([]svcflow.Event, error) {
+	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE subject = $1 ORDER BY version`, id)
+}
+
+// Events returns events after a sequence number, in order.
+func (s *Store) Events(ctx context.Context, after int64, limit int) ([]svcflow.Event, error) {
+	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+}
+
+func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]svcflow.Event, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query events: %w", err)
+	}
+	defer rows.Close()
+	var out []svcflow.Event
+	for rows.Next() {
+		var e svcflow.Event
+		var ns int64
+		var typ string
+		var data []byte
+		if err := rows.Scan(&e.Seq, &e.Item, &e.Version, &ns, &e.Actor, &typ, &e.Step, &e.Activity, &e.Before, &e.After, &data); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		e.Type = svcflow.EventType(typ)
+		e.Time = time.Unix(0, ns).UTC()
+		if err := json.Unmarshal(data, &e.Data); err != nil {
+			return nil, fmt.Errorf("decode event %d: %w", e.Seq, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query events: %w", err)
+	}
+	return out, nil
+}
+
+// Comments returns an item's comments, oldest first.
+func (s *Store) Comments(ctx context.Context, item string, includeInternal bool) ([]desk.Comment, error) {
+	q := `SELECT id, item, author, public, body, created_ns FROM comments WHERE item = $1`
+	if !includeInternal {
+		q += ` AND public`
+	}
+	rows, err := s.pool.Query(ctx, q+` ORDER BY created_ns, id`, item)
+	if err != nil {
+		return nil, fmt.Errorf("query comments of %s: %w", item, err)
+	}
+	defer rows.Close()
+	var out []desk.Comment
+	for rows.Next() {
+		var c desk.Comment
+		var ns int64
+		if err := rows.Scan(&c.ID, &c.Item, &c.Author, &c.Public, &c.Body, &ns); err != nil {
+			return nil, fmt.Errorf("scan comment of %s: %w", item, err)
+		}
+		c.Created = time.Unix(0, ns).UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query comments of %s: %w", item, err)
+	}
+	return out, nil
+}
+
+// ListItems returns items matching f, newest first, with keyset paging on
+// the item number.
+func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.WorkItem, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	in := func(col string, vals []string) {
+		if len(vals) > 0 {
+			where = append(where, col+" = ANY("+arg(vals)+")")
+		}
+	}
+	var st, ks []string
+	for _, x := range f.Statuses {
+		st = append(st, string(x))
+	}
+	for _, x := range f.Kinds {
+		ks = append(ks, string(x))
+	}
+	in("status", st)
+	in("kind", ks)
+	in("team", f.Teams)
+	if f.Person != "" {
+		p := arg(f.Person)
+		where = append(where, "(requested_by = "+p+" OR requested_for = "+p+" OR id IN (SELECT item FROM item_watchers WHERE person = "+p+"))")
+	}
+	if f.Assignee != "" {
+		where = append(where, "assignee = "+arg(f.Assignee))
+	}
+	if f.Service != "" {
+		where = append(where, "service = "+arg(f.Service))
+	}
+	if f.Stream != "" {
+		where = append(where, "stream = "+arg(f.Stream))
+	}
+	if f.Step != "" {
+		where = append(where, "step = "+arg(f.Step))
+	}
+	if !f.Updated.IsZero() {
+		where = append(where, "updated_ns >= "+arg(f.Updated.UnixNano()))
+	}
+	if f.Text != "" {
+		q := tsQuery(f.Text)
+		if q == "" {
+			return nil, nil // no word to look for matches nothing, as in SQLite
+		}
+		where = append(where, "id IN (SELECT item FROM item_search WHERE doc @@ to_tsquery('simple', "+arg(q)+"))")
+	}
+	if f.Before > 0 {
+		where = append(where, "num < "+arg(f.Before))
+	}
+	q := `SELECT state FROM items`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	q += " ORDER BY num DESC LIMIT " + arg(limit)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	defer rows.Close()
+	var out []*svcflow.WorkItem
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, fmt.Errorf("list items: %w", err)
+		}
+		w, err := decodeItem(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	return out, nil
+}
+
+// tsQuery turns user text into a tsquery with the meaning of the SQLite
+// store's FTS5 query: every whitespace-separated word must match, a word's
+// last token as a prefix ("upd" finds "update"), and the tokens within one
+// word ("555-0100") as a phrase. Punctuation, symbols and control
+// characters separate tokens, as in the search column, so quotes,
+// backslashes and tsquery operators are dropped and cannot break the
+// syntax. Lower-casing is left to the 'simple' dictionary, which folds the
+// query as it folded the documents. It returns "" when the text holds no
+// token.
+func tsQuery(text string) string {
+	var words []string
+	for _, field := range strings.Fields(text) {
+		tokens := strings.FieldsFunc(field, func(r rune) bool {
+			return unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) || unicode.IsControl(r)
+		})
+		if len(tokens) == 0 {
+			continue
+		}
+		for i, t := range tokens {
+			tokens[i] = "'" + t + "'"
+		}
+		tokens[len(tokens)-1] += ":*"
+		w := strings.Join(tokens, " <-> ")
+		if len(tokens) > 1 {
+			w = "(" + w + ")"
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " & ")
+}
+
+const (
+	sqlInsertItem = `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
+			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+	sqlUpdateItem = `UPDATE items SET kind = $1, status = $2, priority = $3, category = $4, service = $5,
+			requested_for = $6, team = $7, assignee = $8, step = $9, visit_state = $10, updated_ns = $11, version = $12, state = $13
+			WHERE id = $14 AND version = $15`
+)
