@@ -52,6 +52,9 @@ func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
 				c.Events[i].Seq = seq
 			}
 		}
+		if s.beforeCommit != nil {
+			s.beforeCommit()
+		}
 		return nil
 	})
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// every connection, so several stores (or test runs) can share one
 	// database without seeing each other's tables.
 	Schema string
+	// BeforeCommit, when set, runs in every Append after the events are
+	// written and before the commit: tests use it to delay commits and
+	// prove the event cursor never skips one.
+	BeforeCommit func()
 	// MaxConns bounds the pool (default: pgxpool's, the larger of 4 and
 	// the number of CPUs).
 	MaxConns int32
@@ -43,8 +47,9 @@ type Options struct {
 
 // Store is the PostgreSQL implementation of desk.Store.
 type Store struct {
-	pool   *pgxpool.Pool
-	schema string
+	pool         *pgxpool.Pool
+	schema       string
+	beforeCommit func()
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -82,7 +87,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	s := &Store{pool: pool, schema: opt.Schema}
+	s := &Store{pool: pool, schema: opt.Schema, beforeCommit: opt.BeforeCommit}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
