@@ -53,6 +53,8 @@ func commands() []command {
 		{"export", "write the event log as XES or CSV", runExport},
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
 		{"erase", "erase a person's personal data: erase person ID", runErase},
+		{"backup", "copy the embedded store while it runs: backup BACKUP_DIR", runBackup},
+		{"restore", "restore a backup into an empty data directory: restore BACKUP_DIR", runRestore},
 		{"bench", "load-test the HTTP API of a child server on loopback", runBench},
 		{"user", "add a person: user add --email E --name N --role R", runUser},
 		{"token", "create an API token: token create --person ID", runToken},
