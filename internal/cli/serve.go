@@ -113,8 +113,9 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 		}
 	}
 	tickCtx, stopTicker := context.WithCancel(ctx)
-	defer stopTicker()
-	go runSLATicker(tickCtx, d, log)
+	tickerDone := make(chan struct{})
+	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log) }()
+	defer func() { stopTicker(); <-tickerDone }() // before the store closes
 	srv.SetReady()
 	where := "data in " + sf.data
 	if sf.db != "" {

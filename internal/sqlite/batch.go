@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/svcflow/svcflow/internal/desk"
@@ -54,19 +55,34 @@ func (s *Store) stopWriter() {
 	if s.appends == nil {
 		return
 	}
-	s.closeOnce.Do(func() { close(s.appends) })
+	s.closeOnce.Do(func() {
+		s.sendMu.Lock()
+		s.closed = true
+		close(s.appends)
+		s.sendMu.Unlock()
+	})
 	<-s.writerDone
 }
+
+// errClosed is returned by appends that arrive after Close.
+var errClosed = errors.New("the store is closed")
 
 // Append writes every change of one call atomically, sharing the commit
 // with other appends waiting at the same time.
 func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
 	req := &appendRequest{ctx: ctx, changes: changes, done: make(chan error, 1)}
+	s.sendMu.RLock()
+	if s.closed {
+		s.sendMu.RUnlock()
+		return errClosed
+	}
 	select {
 	case s.appends <- req:
 	case <-ctx.Done():
+		s.sendMu.RUnlock()
 		return ctx.Err()
 	}
+	s.sendMu.RUnlock()
 	// Once queued, wait for the verdict even if ctx ends: the append may
 	// be committed, and the caller must not be told otherwise.
 	return <-req.done

@@ -51,6 +51,8 @@ type Store struct {
 	appends    chan *appendRequest // the group-commit queue
 	writerDone chan struct{}
 	closeOnce  sync.Once
+	sendMu     sync.RWMutex // held to send; Close takes it to close the queue
+	closed     bool
 }
 
 var _ desk.Store = (*Store)(nil)

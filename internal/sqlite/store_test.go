@@ -66,3 +66,13 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 		t.Errorf("integrity: %q %v", res, err)
 	}
 }
+
+// TestAppendAfterClose: a late append (a request racing a shutdown) gets an
+// error, not a panic.
+func TestAppendAfterClose(t *testing.T) {
+	s := open(t)
+	s.Close()
+	if err := s.Append(context.Background(), &desk.Change{}); err == nil {
+		t.Error("append on a closed store succeeded")
+	}
+}
