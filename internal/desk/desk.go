@@ -216,6 +216,17 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	if strings.TrimSpace(in.Title) == "" {
 		return nil, svcflow.FieldErrorf("title", "missing title; say in a few words what is needed")
 	}
+	if err := checkText("title", in.Title); err != nil {
+		return nil, err
+	}
+	if err := checkText("description", in.Description); err != nil {
+		return nil, err
+	}
+	for k, v := range in.Form {
+		if err := checkText("form."+k, v); err != nil {
+			return nil, err
+		}
+	}
 	if len(in.Title) > 300 {
 		return nil, svcflow.FieldErrorf("title", "title is %d characters; at most 300", len(in.Title))
 	}
@@ -359,6 +370,9 @@ func (d *Desk) PostComment(ctx context.Context, actor *svcflow.Person, id string
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil, nil, svcflow.FieldErrorf("body", "empty comment")
+	}
+	if err := checkText("body", body); err != nil {
+		return nil, nil, err
 	}
 	if len(body) > 64<<10 {
 		return nil, nil, svcflow.FieldErrorf("body", "comment is %d bytes; at most 65536", len(body))
@@ -591,10 +605,16 @@ func (d *Desk) Patch(ctx context.Context, actor *svcflow.Person, id string, expe
 		if t == "" || len(t) > 300 {
 			return nil, svcflow.FieldErrorf("title", "expected 1 to 300 characters")
 		}
+		if err := checkText("title", t); err != nil {
+			return nil, err
+		}
 		u.Title = t != content.Title
 		content.Title = t
 	}
 	if p.Description != nil {
+		if err := checkText("description", *p.Description); err != nil {
+			return nil, err
+		}
 		u.Description = *p.Description != content.Description
 		content.Description = *p.Description
 	}
