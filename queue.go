@@ -468,9 +468,9 @@ func (c StepCapacity) CheckRoom(step string) error {
 
 // Skip is an item Pull passed over, and why.
 type Skip struct {
-	Item   string
-	Step   string
-	Reason string
+	Item   string `json:"item"`
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
 }
 
 // Pull chooses the first of the ranked entries whose step has room under its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/svcflow/svcflow"
 )
@@ -74,6 +75,11 @@ func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEn
 	for _, o := range orgs {
 		tier[o.ID] = o.Tier
 	}
+	sc, err := d.slaContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := d.now()
 	var out []svcflow.QueueEntry
 	byID := map[string]*svcflow.WorkItem{}
 	for _, w := range items {
@@ -92,10 +98,20 @@ func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEn
 		if queued.IsZero() {
 			queued = v.Entered
 		}
+		var due time.Time
+		if len(sc.policies) > 0 {
+			events, err := d.store.ItemEvents(ctx, w.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if sla := sc.status(w, events, now); sla != nil {
+				due = firstDue(sla.Response.Due, sla.Resolution.Due)
+			}
+		}
 		out = append(out, svcflow.QueueEntry{
 			Item: w.ID, Priority: w.Priority, Entered: queued, Created: w.Created, Category: w.Category,
 			ExpectedCycle: st.TargetLeadTime.Estimate(), CostOfDelay: w.CostOfDelay, Size: w.Size.Estimate(),
-			Tier: tier[w.Organisation], Step: v.Step,
+			Tier: tier[w.Organisation], Step: v.Step, SLADue: due,
 		})
 		byID[w.ID] = w
 	}
@@ -181,4 +197,15 @@ func (d *Desk) inProgress(ctx context.Context, stream, step string) (int, error)
 		}
 	}
 	return n, nil
+}
+
+// firstDue is the earlier of two due times, ignoring zero ones.
+func firstDue(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }

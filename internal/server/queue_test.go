@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestQueueAndPull: the service desk's queue is ranked by priority, and a
@@ -42,4 +43,23 @@ func TestQueueAndPull(t *testing.T) {
 		t.Errorf("third pull: %s", r.body)
 	}
 	e.must(403, "bob", "GET", "/api/v1/teams/service-desk/queue", nil)
+}
+
+// TestQueueShowsSLADue: with an SLA policy, queue entries carry the SLA due
+// time the priority policy ranks by.
+func TestQueueShowsSLADue(t *testing.T) {
+	e := newTestEnv(t)
+	e.must(201, "ada", "POST", "/api/v1/sla-policies", map[string]any{"id": "std", "name": "Standard",
+		"targets": []map[string]any{{"priority": "P5", "response": "4h", "resolution": "2d"}}})
+	e.open("ursula", map[string]any{"kind": "incident", "title": "Low"})
+	var q struct {
+		Entries []struct {
+			Item   string     `json:"item"`
+			SLADue *time.Time `json:"sla_due"`
+		}
+	}
+	e.must(200, "alice", "GET", "/api/v1/teams/service-desk/queue", nil).json(t, &q)
+	if len(q.Entries) != 1 || q.Entries[0].SLADue == nil || !q.Entries[0].SLADue.Equal(t0.Add(4*time.Hour)) {
+		t.Errorf("entries %+v, want the response due at t0+4h", q.Entries)
+	}
 }

@@ -84,7 +84,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/people/{id}/erase", summary: "Erase a person's personal data and the free text tied to them (admins); the event log stays intact", status: 204, h: s.erasePerson},
 		{method: "GET", path: "/api/v1/teams", summary: "Teams", response: teamList{}, status: 200, h: s.listTeams},
 		{method: "POST", path: "/api/v1/teams", summary: "Add or change a team (admins)", request: saveTeam{}, response: team, status: 201, h: s.createTeam},
-		{method: "GET", path: "/api/v1/teams/{id}/queue", summary: "The team's queue, best first under its policy (agents and up)", response: desk.QueueView{}, status: 200, h: s.teamQueue},
+		{method: "GET", path: "/api/v1/teams/{id}/queue", summary: "The team's queue, best first under its policy (agents and up)", response: queueView{}, status: 200, h: s.teamQueue},
 		{method: "POST", path: "/api/v1/teams/{id}/pull", summary: "Start the best item of the team's queue whose step has room; says what it skipped", response: pullResult{}, status: 200, h: s.pull},
 		{method: "GET", path: "/api/v1/organisations", summary: "Organisations (agents and up)", response: orgList{}, status: 200, h: s.listOrgs},
 		{method: "POST", path: "/api/v1/organisations", summary: "Add or change an organisation (admins)", request: saveOrg{}, response: organisation, status: 201, h: s.createOrg},
