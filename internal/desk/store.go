@@ -118,6 +118,16 @@ type Items interface {
 	Events(ctx context.Context, after int64, limit int) ([]svcflow.Event, error)
 	Attachment(ctx context.Context, id string) (Attachment, error)
 	Attachments(ctx context.Context, item string) ([]Attachment, error)
+	// Stats counts work items by status and returns the highest event
+	// sequence number: figures of the whole database, so instances that
+	// export them do not add up to more than there is.
+	Stats(ctx context.Context) (Stats, error)
+}
+
+// Stats are database-wide figures for monitoring.
+type Stats struct {
+	ItemsByStatus map[svcflow.Status]int
+	LastSeq       int64
 }
 
 // StoredStream is a value stream definition at one revision.

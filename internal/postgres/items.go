@@ -434,3 +434,26 @@ const (
 			requested_for = $6, team = $7, assignee = $8, step = $9, visit_state = $10, updated_ns = $11, version = $12, state = $13
 			WHERE id = $14 AND version = $15`
 )
+
+// Stats counts items by status and reads the last event sequence number.
+func (s *Store) Stats(ctx context.Context) (desk.Stats, error) {
+	st := desk.Stats{ItemsByStatus: map[svcflow.Status]int{}}
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM items GROUP BY status`)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return st, err
+		}
+		st.ItemsByStatus[svcflow.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&st.LastSeq)
+	return st, err
+}

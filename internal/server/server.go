@@ -66,7 +66,11 @@ func New(opt Options) (*Server, error) {
 	if maxBody <= 0 {
 		maxBody = 1 << 20
 	}
-	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics()}
+	var stats func(context.Context) (desk.Stats, error)
+	if opt.Desk != nil {
+		stats = opt.Desk.Store().Stats
+	}
+	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics(stats)}
 	s.readyNote.Store("starting")
 	return s, nil
 }

@@ -267,3 +267,16 @@ func TestReclassifyLinkMode(t *testing.T) {
 	}
 	e.must(422, "alice", "POST", "/api/v1/work-items/"+inc.ID+"/reclassify", map[string]any{"kind": "query", "mode": "copy"})
 }
+
+// TestMetrics: /metrics carries the HTTP series of this instance and the
+// database-wide work item counts.
+func TestMetrics(t *testing.T) {
+	e := newTestEnv(t)
+	e.open("ursula", map[string]any{"kind": "incident", "title": "Counted"})
+	r := e.must(200, "", "GET", "/metrics", nil)
+	for _, want := range []string{`svcflow_work_items{status="new"} 1`, `svcflow_store_up 1`, `svcflow_http_requests_total{code="201",route="POST /api/v1/work-items"} 1`} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

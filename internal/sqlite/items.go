@@ -388,3 +388,26 @@ const (
 )
 
 var hotWrites = []string{sqlNextNumber, sqlInsertItem, sqlInsertContent, sqlInsertSearch, sqlUpdateItem, sqlUpdateContent, sqlUpdateSearch, sqlInsertWatcher, sqlInsertComment, sqlIndexComment, sqlInsertEvent}
+
+// Stats counts items by status and reads the last event sequence number.
+func (s *Store) Stats(ctx context.Context) (desk.Stats, error) {
+	st := desk.Stats{ItemsByStatus: map[svcflow.Status]int{}}
+	rows, err := s.read.QueryContext(ctx, `SELECT status, count(*) FROM items GROUP BY status`)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return st, err
+		}
+		st.ItemsByStatus[svcflow.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&st.LastSeq)
+	return st, err
+}

@@ -156,6 +156,11 @@ func testAppendAndLoad(t *testing.T, s desk.Store) {
 	if _, err := s.Item(ctx, "INC-999999"); !errors.Is(err, desk.ErrNotFound) {
 		t.Errorf("missing item: %v", err)
 	}
+	st, err := s.Stats(ctx)
+	all, _ := s.Events(ctx, 0, 1<<20)
+	if err != nil || st.ItemsByStatus[svcflow.StatusNew] != 1 || st.LastSeq != all[len(all)-1].Seq {
+		t.Errorf("stats %+v %v, want 1 new item and last seq %d", st, err, all[len(all)-1].Seq)
+	}
 }
 
 func testStaleVersionConflicts(t *testing.T, s desk.Store) {
