@@ -4,11 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/postgres"
+	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
 // testDB returns the PostgreSQL URL of the test database and a fresh schema
@@ -51,5 +56,62 @@ func TestCommandsOnPostgres(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "token", "create", "--person", "ann", "--db", url, "--db-schema", schema); code != 0 || !strings.HasPrefix(out, "svcf_") {
 		t.Fatalf("token on PostgreSQL: %s %s", out, errOut)
+	}
+}
+
+// TestMigrateStore copies a demo store with an attachment into PostgreSQL:
+// every item, event and file arrives, the checksums agree, the copy serves
+// the same data, and a second copy into the same schema is refused.
+func TestMigrateStore(t *testing.T) {
+	url, schema := testDB(t)
+	ctx := context.Background()
+	data := t.TempDir()
+	seedSmall(t, data)
+	src, err := sqlite.Open(ctx, data, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(desk.Options{Store: src})
+	agent, _ := src.Person(ctx, "alice")
+	items, _ := src.ListItems(ctx, desk.ItemFilter{Limit: 10})
+	att, err := d.Attach(ctx, agent, items[0].ID, "log.txt", "text/plain", strings.NewReader("error at 03:14"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcEvents, _ := src.Events(ctx, 0, 1<<20)
+	src.Close()
+
+	code, out, errOut := run(t, "migrate-store", "--from", data, "--to", url, "--to-schema", schema)
+	if code != 0 || !strings.Contains(out, "checksum") {
+		t.Fatalf("migrate-store: exit %d %s %s", code, out, errOut)
+	}
+	dst, err := postgres.Open(ctx, url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	dstEvents, _ := dst.Events(ctx, 0, 1<<20)
+	if !reflect.DeepEqual(srcEvents, dstEvents) {
+		t.Errorf("events differ after the copy: %d and %d", len(srcEvents), len(dstEvents))
+	}
+	dd := desk.New(desk.Options{Store: dst})
+	_, rc, err := dd.OpenAttachment(ctx, agent, att.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "error at 03:14" {
+		t.Errorf("attachment after the copy: %q", b)
+	}
+	if found, _ := dst.ListItems(ctx, desk.ItemFilter{Text: "mail"}); len(found) != 1 {
+		t.Errorf("search after the copy finds %d items", len(found))
+	}
+	// New events continue the sequence.
+	if _, err := dd.Act(ctx, agent, items[0].ID, 0, svcflow.AddComment{ID: "c-x"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "migrate-store", "--from", data, "--to", url, "--to-schema", schema); code != ExitFailure || !strings.Contains(errOut, "already holds") {
+		t.Errorf("second copy: exit %d %s", code, errOut)
 	}
 }
