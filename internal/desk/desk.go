@@ -236,6 +236,10 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	if actor.Role == svcflow.RoleRequester && (in.Stream != "" || in.Entry != "" && in.Entry != SelfServiceEntry) {
 		return nil, svcflow.Errorf(svcflow.ErrForbidden, "a requester may not choose the stream or entry point (only %s)", SelfServiceEntry)
 	}
+	if actor.Role == svcflow.RoleRequester && in.Organisation != "" && in.Organisation != actor.Organisation {
+		// The organisation decides entitlement and SLA tier: requesters raise work for their own.
+		return nil, svcflow.FieldErrorf("organisation", "a requester raises work for their own organisation")
+	}
 	if in.RequestedFor == "" {
 		in.RequestedFor = actor.ID
 	}
