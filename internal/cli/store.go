@@ -59,3 +59,7 @@ func registerStreams(ctx context.Context, e *env, d *desk.Desk, dir string) ([]*
 	}
 	return streams, nil
 }
+
+func openPostgres(ctx context.Context, url string) (*postgres.Store, error) {
+	return postgres.Open(ctx, url, postgres.Options{})
+}
