@@ -36,6 +36,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "a PostgreSQL `URL` for the servers instead of a data directory")
 	schema := fs.String("db-schema", "", "PostgreSQL schema (default: a new one, dropped afterwards)")
 	syncFull := fs.Bool("sync-full", false, "run SQLite with synchronous=FULL")
+	killAfter := fs.Duration("kill-after", 0, "SIGKILL the first instance this long into the transitions (needs --instances > 1)")
 	keys := fs.Bool("idempotency-keys", false, "send an Idempotency-Key with every POST, so retries are safe (on with --instances > 1)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -52,6 +53,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if *instances > 1 {
 		*keys = true
+	}
+	if *killAfter > 0 && *instances < 2 {
+		return usagef("--kill-after needs another instance to carry on: give --instances 2 or more")
 	}
 	storeArgs := []string{}
 	if *db != "" {
@@ -116,13 +120,29 @@ func runBench(ctx context.Context, e *env, args []string) error {
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: *workers, MaxIdleConnsPerHost: *workers, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
 	var next atomic.Uint64
+	var dead atomic.Int64 // index+1 of a killed instance, skipped from then on
+	var windowMu sync.Mutex
+	var firstFail, lastFail time.Time
+	noteFail := func() {
+		windowMu.Lock()
+		now := time.Now()
+		if firstFail.IsZero() {
+			firstFail = now
+		}
+		lastFail = now
+		windowMu.Unlock()
+	}
 	// call sends a request to the next instance; a POST that gets no
 	// answer, or a 5xx, is sent again with the same Idempotency-Key to the
 	// following instance, a few times.
 	call := func(method, path, body, key string) (int, []byte, error) {
 		var lastErr error
 		for try := 0; try < 4; try++ {
-			base := bases[next.Add(1)%uint64(len(bases))]
+			i := int(next.Add(1) % uint64(len(bases)))
+			if int(dead.Load()) == i+1 && try == 0 {
+				i = (i + 1) % len(bases) // clients learn the instance is gone
+			}
+			base := bases[i]
 			req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 			if err != nil {
 				return 0, nil, err
@@ -139,6 +159,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			res, err := client.Do(req)
 			if err != nil {
 				lastErr = err
+				noteFail()
 				continue
 			}
 			b, err := io.ReadAll(res.Body)
@@ -202,6 +223,25 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	total := int(duration.Seconds() * float64(*rate))
 	begin := time.Now()
 	selfCPU0 := selfCPU()
+	var killedAt time.Time
+	killed := make(chan struct{})
+	if *killAfter > 0 {
+		go func() {
+			defer close(killed)
+			select {
+			case <-time.After(*killAfter):
+			case <-ctx.Done():
+				return
+			}
+			windowMu.Lock()
+			killedAt = time.Now()
+			windowMu.Unlock()
+			syscall.Kill(pids[0], syscall.SIGKILL)
+			dead.Store(1)
+		}()
+	} else {
+		close(killed)
+	}
 	for n := range total {
 		due := begin.Add(time.Duration(n) * interval)
 		if d := time.Until(due); d > 0 {
@@ -244,6 +284,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	wg.Wait()
 	elapsed := time.Since(begin)
 	genCPU := selfCPU() - selfCPU0
+	<-killed // a kill planned after the end still happens before the report
+	windowMu.Lock()
+	kAt, fFail, lFail := killedAt, firstFail, lastFail
+	windowMu.Unlock()
 	srvCPU := cpuOf(pids) - cpu0
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
@@ -256,6 +300,14 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		total, *rate, elapsed.Round(time.Millisecond), len(ids), float64(ok.Load())/elapsed.Seconds())
 	fmt.Fprintf(e.stdout, "latency from intended send: p50 %v  p90 %v  p99 %v  max %v\n", pct(.5), pct(.9), pct(.99), pct(1))
 	fmt.Fprintf(e.stdout, "ok %d, failed %d, conflicts %d, dropped (no free worker) %d\n", ok.Load(), failed.Load(), conflicts.Load(), dropped.Load())
+	if !kAt.IsZero() {
+		window := "no failed attempt"
+		if !fFail.IsZero() {
+			window = fmt.Sprintf("failed attempts from %v to %v after the kill, retried on the other instance(s)",
+				fFail.Sub(kAt).Round(time.Millisecond), lFail.Sub(kAt).Round(time.Millisecond))
+		}
+		fmt.Fprintf(e.stdout, "fault: instance 1 SIGKILLed %v into the run; %s\n", killAfter.Round(time.Millisecond), window)
+	}
 	if srvCPU > 0 {
 		fmt.Fprintf(e.stdout, "CPU: servers %.1fs, load generator %.1fs (%.0f%% of the total)\n", srvCPU.Seconds(), genCPU.Seconds(), 100*genCPU.Seconds()/(genCPU+srvCPU).Seconds())
 	}
