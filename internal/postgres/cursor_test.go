@@ -14,21 +14,30 @@ import (
 	"github.com/svcflow/svcflow/internal/postgres"
 )
 
-// TestCursorNeverSkips: 8 writers commit with random delays between
-// writing their events and committing, while a consumer follows the global
-// cursor (Events after its last seq). Having seen sequence N, it has seen
-// every event up to N: at the end it has seen every event, in order.
+// TestCursorNeverSkips: 8 writers on two store instances (as two servers
+// would be) commit with random delays between writing their events and
+// committing, while a consumer follows the global cursor (Events after its
+// last seq). Having seen sequence N, it has seen every event up to N: at
+// the end it has seen every event, in order.
 func TestCursorNeverSkips(t *testing.T) {
 	url := testDB(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, url, postgres.Options{Schema: freshSchema(t, url), BeforeCommit: func() {
+	schema := freshSchema(t, url)
+	opts := postgres.Options{Schema: schema, BeforeCommit: func() {
 		time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
-	}})
+	}}
+	s, err := postgres.Open(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	s2, err := postgres.Open(ctx, url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
 	d := desk.New(desk.Options{Store: s})
+	d2 := desk.New(desk.Options{Store: s2})
 	streams, err := library.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +83,10 @@ func TestCursorNeverSkips(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
+			d := d
+			if g%2 == 1 {
+				d = d2
+			}
 			for i := range 12 {
 				v, err := d.Open(ctx, agent, desk.OpenInput{Kind: svcflow.KindIncident, Title: fmt.Sprintf("w%d-%d", g, i), Entry: "monitoring"})
 				if err != nil {

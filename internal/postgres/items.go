@@ -28,35 +28,30 @@ func (s *Store) NextNumber(ctx context.Context, counter string) (int64, error) {
 	return n, nil
 }
 
-// Append writes every change of one call in one transaction: all the
-// projections first, then all the events under the events lock.
-func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, c := range changes {
-			if err := appendProjection(ctx, tx, c); err != nil {
-				return err
-			}
-		}
-		if err := lockEvents(ctx, tx); err != nil {
+// appendChanges writes every change of one append: all the projections
+// first, then all the events under the events lock.
+func (s *Store) appendChanges(ctx context.Context, tx pgx.Tx, changes []*desk.Change) error {
+	for _, c := range changes {
+		if err := appendProjection(ctx, tx, c); err != nil {
 			return err
 		}
-		for _, c := range changes {
-			for i := range c.Events {
-				seq, err := insertEvent(ctx, tx, &c.Events[i])
-				if isUniqueViolation(err) {
-					return desk.ErrConflict
-				}
-				if err != nil {
-					return fmt.Errorf("append event to %s: %w", c.Item.ID, err)
-				}
-				c.Events[i].Seq = seq
+	}
+	if err := lockEvents(ctx, tx); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		for i := range c.Events {
+			seq, err := insertEvent(ctx, tx, &c.Events[i])
+			if isUniqueViolation(err) {
+				return desk.ErrConflict
 			}
+			if err != nil {
+				return fmt.Errorf("append event to %s: %w", c.Item.ID, err)
+			}
+			c.Events[i].Seq = seq
 		}
-		if s.beforeCommit != nil {
-			s.beforeCommit()
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // appendProjection writes what one change does to the item's rows, and

@@ -50,6 +50,7 @@ type Store struct {
 	pool         *pgxpool.Pool
 	schema       string
 	beforeCommit func()
+	w            *writer // the group-commit queue of appends
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -92,11 +93,13 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.startWriter()
 	return s, nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (s *Store) Close() error {
+	s.stopWriter()
 	s.pool.Close()
 	return nil
 }
