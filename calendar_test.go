@@ -99,18 +99,7 @@ func TestCalendarValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := berlinOffice()
 			tt.edit(c)
-			err := c.Validate()
-			if err == nil {
-				t.Fatalf("got no error, want %q", tt.want)
-			}
-			if code := svcflow.ErrorCodeOf(err); code != svcflow.ErrInvalid {
-				t.Errorf("got code %q, want %q", code, svcflow.ErrInvalid)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("got %q, want it to contain %q", err, w)
-				}
-			}
+			wantInvalid(t, c.Validate(), tt.want)
 		})
 	}
 }
@@ -473,4 +462,20 @@ func fuzzMod(x, m int64) int64 {
 		r += m
 	}
 	return r
+}
+
+// wantInvalid checks err is an invalid-input error mentioning every want.
+func wantInvalid(t *testing.T, err error, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %q", want)
+	}
+	if code := svcflow.ErrorCodeOf(err); code != svcflow.ErrInvalid {
+		t.Errorf("got code %q, want %q", code, svcflow.ErrInvalid)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("got %q, want it to contain %q", err, w)
+		}
+	}
 }

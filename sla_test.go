@@ -129,18 +129,7 @@ func TestSLAPolicyValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := standardPolicy()
 			tt.edit(p)
-			err := p.Validate()
-			if err == nil {
-				t.Fatalf("got no error, want %q", tt.want)
-			}
-			if code := svcflow.ErrorCodeOf(err); code != svcflow.ErrInvalid {
-				t.Errorf("got code %q, want %q", code, svcflow.ErrInvalid)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("got %q, want it to contain %q", err, w)
-				}
-			}
+			wantInvalid(t, p.Validate(), tt.want)
 		})
 	}
 }

@@ -129,8 +129,11 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range []string{`{"kind":"incident","title":"x"}`, `{"outcome":"fixed"}`, `{"impact":"high"}`, `[]`, `{`, `{"a":1}{}`, `null`, `{"score":1e400}`} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"id":"std","targets":[{"priority":"P1","response":"soon"}]}`))
+	f.Add([]byte(`{"size":"2bd","kind":"incident"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{}} {
+		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
+			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)

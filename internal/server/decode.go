@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +45,15 @@ func decodeBytes(body []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonProblem(err)
+		ae := jsonProblem(err)
+		if ae.p.Type == problemTypeBase+"malformed" && !isSyntax(err) {
+			if field := failingField(body, v); field != "" {
+				// A value's own parser refused it ("size": "soon"): name the field.
+				msg := strings.TrimPrefix(err.Error(), "json: ")
+				return newProblem("invalid", field+": "+msg, fieldError{field, msg})
+			}
+		}
+		return ae
 	}
 	if dec.More() {
 		return newProblem("malformed", "the body holds more than one JSON value")
@@ -107,3 +117,31 @@ func jsonKind(goKind string) string {
 
 // asErr is errors.As, named for the handlers that use it on one line.
 func asErr(err error, target any) bool { return errors.As(err, target) }
+
+func isSyntax(err error) bool {
+	var syn *json.SyntaxError
+	return errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// failingField finds the top-level field whose value v's type refuses, by
+// decoding the fields one at a time into fresh values of v's type. The
+// json package reports such errors without the field.
+func failingField(body []byte, v any) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	t := reflect.TypeOf(v).Elem()
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
+}

@@ -31,6 +31,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"missing kind", "ursula", "POST", "/api/v1/work-items", `{"title":"a"}`, nil, 422, "invalid", "kind", "missing"},
 		{"missing title", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident"}`, nil, 422, "invalid", "title", "missing title"},
 		{"NUL in the title", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a\u0000b"}`, nil, 422, "invalid", "title", "NUL character"},
+		{"bad duration", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a","size":"soon"}`, nil, 422, "invalid", "size", "expected a number"},
 		{"bad impact", "ursula", "POST", "/api/v1/work-items", `{"kind":"incident","title":"a","impact":7}`, nil, 422, "invalid", "impact", "impact 7"},
 		{"oversize body", "ursula", "POST", "/api/v1/work-items", big, nil, 413, "payload-too-large", "", "larger than"},
 		{"wrong media type", "ursula", "POST", "/api/v1/work-items", `kind=incident`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported-media-type", "", "application/json"},
