@@ -112,19 +112,17 @@ func (d *Desk) EndSession(ctx context.Context, hash string) error {
 // IdempotencyTTL is how long an Idempotency-Key is remembered (SPEC §5).
 const IdempotencyTTL = 24 * time.Hour
 
-// ReserveIdempotencyKey claims a key scoped by the caller; see Credentials.
-func (d *Desk) ReserveIdempotencyKey(ctx context.Context, key string) (*IdempotentResponse, error) {
-	return d.store.ReserveIdempotencyKey(ctx, key, d.now(), IdempotencyTTL)
+// IdempotentRecord returns what is remembered under a key scoped by the
+// caller, or ErrNotFound; see Credentials.
+func (d *Desk) IdempotentRecord(ctx context.Context, key string) (*IdempotentRecord, error) {
+	return d.store.IdempotentRecord(ctx, key, d.now().Add(-IdempotencyTTL))
 }
 
-// CompleteIdempotencyKey remembers the response for a key.
-func (d *Desk) CompleteIdempotencyKey(ctx context.Context, key string, r IdempotentResponse) error {
-	return d.store.CompleteIdempotencyKey(ctx, key, r)
-}
-
-// ReleaseIdempotencyKey forgets a key whose request failed.
-func (d *Desk) ReleaseIdempotencyKey(ctx context.Context, key string) error {
-	return d.store.ReleaseIdempotencyKey(ctx, key)
+// RememberResponse stores the response to a keyed request; claimed says
+// the request's append already recorded the key.
+func (d *Desk) RememberResponse(ctx context.Context, key string, r IdempotentResponse, claimed bool) error {
+	now := d.now()
+	return d.store.RememberResponse(ctx, key, now, now.Add(-IdempotencyTTL), r, claimed)
 }
 
 // Now returns the desk's clock reading, for callers that stamp things.

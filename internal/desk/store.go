@@ -227,6 +227,14 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
+// IdempotentRecord is what is known of an Idempotency-Key: the item the
+// keyed request changed, when it changed one, and the response once it is
+// remembered.
+type IdempotentRecord struct {
+	Item     string
+	Response *IdempotentResponse
+}
+
 // Credentials stores passwords, tokens, sessions and idempotency keys.
 // SetPassword and PutToken write a configuration event (never the secret).
 type Credentials interface {
@@ -237,10 +245,13 @@ type Credentials interface {
 	PutSession(ctx context.Context, s Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
 	DeleteSession(ctx context.Context, hash string) error
-	// ReserveIdempotencyKey claims key for a request. It returns the
-	// remembered response when the key was used and completed within ttl,
-	// or ErrConflict while another request with the key is in flight.
-	ReserveIdempotencyKey(ctx context.Context, key string, now time.Time, ttl time.Duration) (*IdempotentResponse, error)
-	CompleteIdempotencyKey(ctx context.Context, key string, r IdempotentResponse) error
-	ReleaseIdempotencyKey(ctx context.Context, key string) error
+	// IdempotentRecord returns the record of a key created after since,
+	// or ErrNotFound.
+	IdempotentRecord(ctx context.Context, key string, since time.Time) (*IdempotentRecord, error)
+	// RememberResponse stores the response to a keyed request and drops
+	// keys created before expired. When claimed, an append has recorded
+	// the key already and the response only completes it (it may be lost
+	// in a crash without harm: the change is recorded); otherwise it
+	// records the key, unless a live record holds it.
+	RememberResponse(ctx context.Context, key string, now, expired time.Time, r IdempotentResponse, claimed bool) error
 }

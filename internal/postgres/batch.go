@@ -104,7 +104,14 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 			if _, err := tx.Exec(ctx, "SAVEPOINT append"); err != nil {
 				return err
 			}
-			if err := s.appendChanges(ctx, tx, req.changes); err != nil {
+			var err error
+			if c := desk.PendingClaim(req.ctx); c != nil {
+				err = claimIdempotencyKey(ctx, tx, c, desk.ClaimItem(req.changes))
+			}
+			if err == nil {
+				err = s.appendChanges(ctx, tx, req.changes)
+			}
+			if err != nil {
 				results[i] = conflictOr(err)
 				if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT append"); rerr != nil {
 					return fmt.Errorf("roll back a failed append: %w", rerr)
@@ -123,6 +130,9 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		if err != nil {
 			req.done <- err
 			continue
+		}
+		if c := desk.PendingClaim(req.ctx); c != nil && results[i] == nil {
+			c.MarkClaimed()
 		}
 		req.done <- results[i]
 	}

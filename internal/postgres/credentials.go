@@ -12,10 +12,6 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
-// inFlightTimeout is how long a reserved idempotency key without a response
-// blocks repeats; after it the first request is taken to have died.
-const inFlightTimeout = time.Minute
-
 // SetPassword stores a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.Event) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
@@ -108,60 +104,64 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
-// ReserveIdempotencyKey claims a key, or returns its remembered response.
-// Two instances reserving the same new key at once both insert it; the
-// primary key makes the later one fail, which is the in-flight conflict.
-func (s *Store) ReserveIdempotencyKey(ctx context.Context, key string, now time.Time, ttl time.Duration) (*desk.IdempotentResponse, error) {
-	var out *desk.IdempotentResponse
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE created_ns < $1`, now.Add(-ttl).UnixNano()); err != nil {
+// IdempotentRecord loads the record of a key created after since.
+func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Time) (*desk.IdempotentRecord, error) {
+	var rec desk.IdempotentRecord
+	var r desk.IdempotentResponse
+	err := s.pool.QueryRow(ctx, `SELECT item, status, content_type, etag, body FROM idempotency WHERE key = $1 AND created_ns >= $2`,
+		key, since.UnixNano()).Scan(&rec.Item, &r.Status, &r.ContentType, &r.ETag, &r.Body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load idempotency key: %w", err)
+	}
+	if r.Status != 0 {
+		rec.Response = &r
+	}
+	return &rec, nil
+}
+
+// RememberResponse stores the response to a keyed request.
+func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE created_ns < $1`, expired.UnixNano()); err != nil {
 			return fmt.Errorf("drop expired idempotency keys: %w", err)
 		}
-		var r desk.IdempotentResponse
-		var created int64
-		err := tx.QueryRow(ctx, `SELECT status, content_type, etag, body, created_ns FROM idempotency WHERE key = $1 FOR UPDATE`, key).
-			Scan(&r.Status, &r.ContentType, &r.ETag, &r.Body, &created)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			_, err = tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns) VALUES ($1, $2)`, key, now.UnixNano())
-			if isUniqueViolation(err) {
-				return desk.ErrConflict
+		if claimed {
+			// The change and its key are durable already; this write only
+			// saves a retry from being answered with the item as it is then.
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
 			}
+			_, err := tx.Exec(ctx, `UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
+				r.Status, r.ContentType, r.ETag, r.Body, key)
 			if err != nil {
-				return fmt.Errorf("reserve idempotency key: %w", err)
+				return fmt.Errorf("remember idempotent response: %w", err)
 			}
 			return nil
-		case err != nil:
-			return fmt.Errorf("load idempotency key: %w", err)
-		case r.Status != 0:
-			out = &r
-			return nil
-		case now.Sub(time.Unix(0, created)) > inFlightTimeout:
-			if _, err := tx.Exec(ctx, `UPDATE idempotency SET created_ns = $1 WHERE key = $2`, now.UnixNano(), key); err != nil {
-				return fmt.Errorf("take over idempotency key: %w", err)
-			}
-			return nil
-		default:
-			return desk.ErrConflict
 		}
+		_, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (key) DO NOTHING`, key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body)
+		if err != nil {
+			return fmt.Errorf("remember idempotent response: %w", err)
+		}
+		return nil
 	})
-	return out, err
 }
 
-// CompleteIdempotencyKey remembers the response of a reserved key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, key string, r desk.IdempotentResponse) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
-		r.Status, r.ContentType, r.ETag, r.Body, key); err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
+// claimIdempotencyKey records the key of the request an append belongs
+// to, in the append's transaction; a live record under the key means the
+// change was made already.
+func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, c *desk.IdempotencyClaim, item string) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, item) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, item = excluded.item, status = 0, content_type = '', etag = '', body = NULL
+		WHERE idempotency.created_ns < $4`, c.Key, c.Created.UnixNano(), item, c.Expired.UnixNano())
+	if err != nil {
+		return fmt.Errorf("record idempotency key: %w", err)
 	}
-	return nil
-}
-
-// ReleaseIdempotencyKey forgets a reserved key whose request failed, so a
-// retry can run.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM idempotency WHERE key = $1 AND status = 0`, key); err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
+	if tag.RowsAffected() == 0 {
+		return desk.ErrKeyUsed
 	}
 	return nil
 }

@@ -1,9 +1,16 @@
 package server
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 // TestRefusalsChangeNothing: every bad request gets a problem document that
@@ -171,4 +178,66 @@ func TestLoginRateLimit(t *testing.T) {
 	if statuses[len(statuses)-1] != 429 {
 		t.Errorf("statuses %v: repeated failures should be limited with 429", statuses)
 	}
+}
+
+func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
+	e := newTestEnv(t)
+	var w workItem
+	e.must(201, "alice", "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "Mail is down"}).json(t, &w)
+	// Eight copies of one start at once, as a client retrying on several
+	// instances would send them: one change, and every copy gets its answer.
+	res := make([]response, 8)
+	var wg sync.WaitGroup
+	for i := range res {
+		wg.Go(func() {
+			res[i] = e.do("alice", "POST", "/api/v1/work-items/"+w.ID+"/start", nil, "Idempotency-Key", "s-1")
+		})
+	}
+	wg.Wait()
+	for i, r := range res {
+		if r.status != 200 || string(r.body) != string(res[0].body) {
+			t.Errorf("copy %d: %d %s, want 200 and the first answer", i, r.status, r.body)
+		}
+	}
+	if n := countEvents(t, e, w.ID, "step_started"); n != 1 {
+		t.Errorf("%d step_started events from one keyed request, want 1", n)
+	}
+}
+
+func TestIdempotencyKeyAnswerLost(t *testing.T) {
+	e := newTestEnv(t)
+	var w workItem
+	e.must(201, "alice", "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "VPN drops"}).json(t, &w)
+	// The first attempt's change committed with its key, and the instance
+	// died before it could answer or remember the answer.
+	path := "/api/v1/work-items/" + w.ID + "/start"
+	sum := sha256.Sum256([]byte("alice\x00POST\x00" + path + "\x00" + "lost-1"))
+	ctx := desk.WithIdempotencyClaim(context.Background(), e.desk.NewIdempotencyClaim(hex.EncodeToString(sum[:])))
+	alice, err := e.desk.Person(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.Act(ctx, alice, w.ID, 0, svcflow.Start{}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("alice", "POST", path, nil, "Idempotency-Key", "lost-1")
+	var got workItem
+	r.json(t, &got)
+	if r.status != 200 || r.header.Get("Idempotent-Replayed") != "reconstructed" || got.Status != "in_progress" {
+		t.Errorf("retry after a lost answer: %d %q %s, want 200, reconstructed, in_progress", r.status, r.header.Get("Idempotent-Replayed"), got.Status)
+	}
+	if n := countEvents(t, e, w.ID, "step_started"); n != 1 {
+		t.Errorf("%d step_started events, want 1: the retry applied the change again", n)
+	}
+}
+
+func countEvents(t *testing.T, e *testEnv, id, typ string) int {
+	t.Helper()
+	n := 0
+	for _, ev := range mustEvents(t, e, id) {
+		if ev.Type == typ {
+			n++
+		}
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/svcflow/svcflow/internal/desk"
 )
@@ -34,9 +35,19 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 }
 
 // idempotent makes a POST handler honour Idempotency-Key (SPEC §5): the
-// first request with a key runs and its answer is remembered for 24 hours;
-// a repeat gets the same answer without running again. Keys are scoped to
-// the person and the path, so one client cannot replay another's.
+// first request with a key runs and a repeat within 24 hours gets the same
+// answer without running again. Keys are scoped to the person and the
+// path, so one client cannot replay another's.
+//
+// A request that changes a work item records its key in the transaction
+// of the change itself (desk.IdempotencyClaim): the change and the key
+// are durable together, and a retry on any instance, even after the
+// first instance died between committing and answering, cannot apply it
+// twice. The answer is remembered just after; a retry that finds the key
+// but no answer (the first request is finishing, or died) waits briefly
+// and is then answered with the item as it is, marked
+// "Idempotent-Replayed: reconstructed". Requests that change no item
+// (configuration, refusals) remember their answer after running.
 func (s *Server) idempotent(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		key := r.Header.Get("Idempotency-Key")
@@ -52,42 +63,85 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 		}
 		sum := sha256.Sum256([]byte(who + "\x00" + r.Method + "\x00" + r.URL.Path + "\x00" + key))
 		scoped := hex.EncodeToString(sum[:])
-		prev, err := s.desk.ReserveIdempotencyKey(r.Context(), scoped)
-		if errors.Is(err, desk.ErrConflict) {
-			return newProblem("idempotency-in-flight", "a request with this Idempotency-Key is still running; retry shortly")
-		}
-		if err != nil {
+		rec, err := s.desk.IdempotentRecord(r.Context(), scoped)
+		switch {
+		case err == nil:
+			return s.replay(w, r, scoped, rec)
+		case !errors.Is(err, desk.ErrNotFound):
 			return err
 		}
-		if prev != nil {
-			w.Header().Set("Content-Type", prev.ContentType)
-			if prev.ETag != "" {
-				w.Header().Set("ETag", prev.ETag)
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(prev.Status)
-			_, err := w.Write(prev.Body)
-			return err
-		}
+		claim := s.desk.NewIdempotencyClaim(scoped)
+		r = r.WithContext(desk.WithIdempotencyClaim(r.Context(), claim))
 		cw := &captureWriter{ResponseWriter: w}
 		herr := h(cw, r)
+		if herr != nil && !claim.Claimed() {
+			// Another request with the key may have made the change while
+			// this one ran: its answer is this one's.
+			if rec, err := s.desk.IdempotentRecord(r.Context(), scoped); err == nil {
+				return s.replay(w, r, scoped, rec)
+			}
+		}
 		if herr != nil {
 			// Remember refusals (4xx) too: the same request would be refused
 			// again; forget failures (5xx) so a retry can succeed.
 			ae := fromDomain(herr)
 			if ae == nil || ae.p.Status >= 500 {
-				s.desk.ReleaseIdempotencyKey(r.Context(), scoped)
 				return herr
 			}
 			cw2 := &captureWriter{ResponseWriter: w}
 			s.writeProblem(cw2, r, herr)
-			return s.desk.CompleteIdempotencyKey(r.Context(), scoped, desk.IdempotentResponse{
-				Status: cw2.status, ContentType: "application/problem+json", Body: cw2.buf.Bytes()})
+			return s.desk.RememberResponse(r.Context(), scoped, desk.IdempotentResponse{
+				Status: cw2.status, ContentType: "application/problem+json", Body: cw2.buf.Bytes()}, claim.Claimed())
 		}
 		if cw.status >= 500 || cw.status == 0 {
-			return s.desk.ReleaseIdempotencyKey(r.Context(), scoped)
+			return nil
 		}
-		return s.desk.CompleteIdempotencyKey(r.Context(), scoped, desk.IdempotentResponse{
-			Status: cw.status, ContentType: cw.Header().Get("Content-Type"), ETag: cw.Header().Get("ETag"), Body: cw.buf.Bytes()})
+		return s.desk.RememberResponse(r.Context(), scoped, desk.IdempotentResponse{
+			Status: cw.status, ContentType: cw.Header().Get("Content-Type"), ETag: cw.Header().Get("ETag"), Body: cw.buf.Bytes()}, claim.Claimed())
 	}
+}
+
+// replayWait is how long a retry waits for the answer of the request that
+// recorded its key, before answering from the item.
+const replayWait = 2 * time.Second
+
+// replay answers a repeated key: with the remembered response, or, when
+// there is none yet, with the changed item as it is now.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, key string, rec *desk.IdempotentRecord) error {
+	deadline := time.Now().Add(replayWait)
+	for rec.Response == nil && time.Now().Before(deadline) {
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		next, err := s.desk.IdempotentRecord(r.Context(), key)
+		if err != nil {
+			return err
+		}
+		rec = next
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	if prev := rec.Response; prev != nil {
+		w.Header().Set("Content-Type", prev.ContentType)
+		if prev.ETag != "" {
+			w.Header().Set("ETag", prev.ETag)
+		}
+		w.WriteHeader(prev.Status)
+		_, err := w.Write(prev.Body)
+		return err
+	}
+	if rec.Item == "" {
+		return newProblem("idempotency-in-flight", "a request with this Idempotency-Key is still running; retry shortly")
+	}
+	v, err := s.desk.Item(r.Context(), personOf(r), rec.Item)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Idempotent-Replayed", "reconstructed")
+	status := http.StatusOK
+	if r.URL.Path == "/api/v1/work-items" {
+		status = http.StatusCreated
+	}
+	return s.writeItem(w, r, status, v)
 }

@@ -100,7 +100,13 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT append"); err != nil {
 				return err
 			}
-			err := s.appendChanges(ctx, tx, req.changes)
+			var err error
+			if c := desk.PendingClaim(req.ctx); c != nil {
+				err = s.claimIdempotencyKey(ctx, tx, c, desk.ClaimItem(req.changes))
+			}
+			if err == nil {
+				err = s.appendChanges(ctx, tx, req.changes)
+			}
 			if err != nil {
 				results[i] = err
 				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO append"); rerr != nil {
@@ -117,6 +123,9 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		if err != nil {
 			req.done <- err
 			continue
+		}
+		if c := desk.PendingClaim(req.ctx); c != nil && results[i] == nil {
+			c.MarkClaimed()
 		}
 		req.done <- results[i]
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
-// inFlightTimeout is how long a reserved idempotency key without a response
-// blocks repeats; after it the first request is taken to have died.
-const inFlightTimeout = time.Minute
-
 // SetPassword stores a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.Event) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -96,50 +92,59 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	})
 }
 
-// ReserveIdempotencyKey claims a key, or returns its remembered response.
-func (s *Store) ReserveIdempotencyKey(ctx context.Context, key string, now time.Time, ttl time.Duration) (*desk.IdempotentResponse, error) {
-	var out *desk.IdempotentResponse
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ns < ?`, now.Add(-ttl).UnixNano()); err != nil {
-			return err
-		}
-		var r desk.IdempotentResponse
-		var created int64
-		err := tx.QueryRowContext(ctx, `SELECT status, content_type, etag, body, created_ns FROM idempotency WHERE key = ?`, key).
-			Scan(&r.Status, &r.ContentType, &r.ETag, &r.Body, &created)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency (key, created_ns) VALUES (?, ?)`, key, now.UnixNano())
-			return err
-		case err != nil:
-			return err
-		case r.Status != 0:
-			out = &r
-			return nil
-		case now.Sub(time.Unix(0, created)) > inFlightTimeout:
-			_, err = tx.ExecContext(ctx, `UPDATE idempotency SET created_ns = ? WHERE key = ?`, now.UnixNano(), key)
-			return err
-		default:
-			return desk.ErrConflict
-		}
-	})
-	return out, err
+// IdempotentRecord loads the record of a key created after since.
+func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Time) (*desk.IdempotentRecord, error) {
+	var rec desk.IdempotentRecord
+	var r desk.IdempotentResponse
+	err := s.readRow(ctx, `SELECT item, status, content_type, etag, body FROM idempotency WHERE key = ? AND created_ns >= ?`,
+		key, since.UnixNano()).Scan(&rec.Item, &r.Status, &r.ContentType, &r.ETag, &r.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load idempotency key: %w", err)
+	}
+	if r.Status != 0 {
+		rec.Response = &r
+	}
+	return &rec, nil
 }
 
-// CompleteIdempotencyKey remembers the response of a reserved key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, key string, r desk.IdempotentResponse) error {
+// RememberResponse stores the response to a keyed request.
+func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE idempotency SET status = ?, content_type = ?, etag = ?, body = ? WHERE key = ?`,
-			r.Status, r.ContentType, r.ETag, r.Body, key)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ns < ?`, expired.UnixNano()); err != nil {
+			return fmt.Errorf("drop expired idempotency keys: %w", err)
+		}
+		q := `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO NOTHING`
+		args := []any{key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body}
+		if claimed {
+			q = `UPDATE idempotency SET status = ?, content_type = ?, etag = ?, body = ? WHERE key = ?`
+			args = []any{r.Status, r.ContentType, r.ETag, r.Body, key}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("remember idempotent response: %w", err)
+		}
+		return nil
 	})
 }
 
-// ReleaseIdempotencyKey forgets a reserved key whose request failed, so a
-// retry can run.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE key = ? AND status = 0`, key)
-		return err
-	})
+// sqlClaimKey records a request's key in its append's transaction unless
+// a live record holds it.
+const sqlClaimKey = `INSERT INTO idempotency (key, created_ns, item) VALUES (?, ?, ?)
+	ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, item = excluded.item, status = 0, content_type = '', etag = '', body = NULL
+	WHERE idempotency.created_ns < ?`
+
+// claimIdempotencyKey records the key of the request an append belongs
+// to; a live record under the key means the change was made already.
+func (s *Store) claimIdempotencyKey(ctx context.Context, tx *sql.Tx, c *desk.IdempotencyClaim, item string) error {
+	res, err := s.txExec(ctx, tx, sqlClaimKey, c.Key, c.Created.UnixNano(), item, c.Expired.UnixNano())
+	if err != nil {
+		return fmt.Errorf("record idempotency key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return desk.ErrKeyUsed
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,71 @@ func testCalendarsAndPolicies(t *testing.T, s desk.Store) {
 	ps, _ := s.SLAPolicies(ctx)
 	if len(cals) != 1 || len(ps) != 1 || ps[0].Targets[0].Resolution.BusinessDays != 2 {
 		t.Errorf("calendars %d, policies %+v", len(cals), ps)
+	}
+}
+
+func testIdempotencyKeys(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	w := f.open("Keyed", desk.OpenInput{})
+	st, _ := s.StreamRevision(ctx, w.Stream, w.StreamRevision)
+	move := func(w *svcflow.WorkItem, claim *desk.IdempotencyClaim) error {
+		var cmd svcflow.Command = svcflow.Start{}
+		if w.Status == svcflow.StatusInProgress {
+			cmd = svcflow.Requeue{}
+		}
+		res, err := svcflow.Decide(w, svcflow.Env{Now: t0, Actor: f.agent.Actor(), Stream: st}, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Append(desk.WithIdempotencyClaim(ctx, claim), &desk.Change{Item: res.Item, Expected: w.Version, Events: res.Events})
+	}
+	claim := &desk.IdempotencyClaim{Key: "k1", Created: t0, Expired: t0.Add(-desk.IdempotencyTTL)}
+	if err := move(w, claim); err != nil {
+		t.Fatal(err)
+	}
+	if !claim.Claimed() {
+		t.Error("the append did not mark its claim recorded")
+	}
+	rec, err := s.IdempotentRecord(ctx, "k1", t0.Add(-time.Hour))
+	if err != nil || rec.Item != w.ID || rec.Response != nil {
+		t.Fatalf("record after the append: %+v %v, want item %s and no response yet", rec, err, w.ID)
+	}
+	// A second append under the same key, even on the current version,
+	// writes nothing.
+	w2, _ := s.Item(ctx, w.ID)
+	w2Events, _ := s.ItemEvents(ctx, w.ID)
+	if err := move(w2, &desk.IdempotencyClaim{Key: "k1", Created: t0, Expired: t0.Add(-desk.IdempotencyTTL)}); !errors.Is(err, desk.ErrKeyUsed) {
+		t.Errorf("second append under a used key: %v, want ErrKeyUsed", err)
+	}
+	if evs, _ := s.ItemEvents(ctx, w.ID); len(evs) != len(w2Events) {
+		t.Errorf("the refused append wrote %d events", len(evs)-len(w2Events))
+	}
+	resp := desk.IdempotentResponse{Status: 200, ContentType: "application/json", ETag: `"2"`, Body: []byte(`{"id":"x"}`)}
+	if err := s.RememberResponse(ctx, "k1", t0, t0.Add(-desk.IdempotencyTTL), resp, true); err != nil {
+		t.Fatal(err)
+	}
+	rec, err = s.IdempotentRecord(ctx, "k1", t0.Add(-time.Hour))
+	if err != nil || rec.Response == nil || !reflect.DeepEqual(*rec.Response, resp) {
+		t.Errorf("remembered response: %+v %v", rec, err)
+	}
+	// After its time to live the key counts no more and can be taken again.
+	later := t0.Add(desk.IdempotencyTTL + time.Hour)
+	if _, err := s.IdempotentRecord(ctx, "k1", later.Add(-desk.IdempotencyTTL)); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("expired key still found: %v", err)
+	}
+	if err := move(w2, &desk.IdempotencyClaim{Key: "k1", Created: later, Expired: later.Add(-desk.IdempotencyTTL)}); err != nil {
+		t.Errorf("taking an expired key: %v", err)
+	}
+	// A request that changes no item remembers its answer without a claim;
+	// the first answer stays.
+	refusal := desk.IdempotentResponse{Status: 422, ContentType: "application/problem+json", Body: []byte(`{}`)}
+	for _, r := range []desk.IdempotentResponse{refusal, resp} {
+		if err := s.RememberResponse(ctx, "k2", t0, t0.Add(-desk.IdempotencyTTL), r, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, err := s.IdempotentRecord(ctx, "k2", t0.Add(-time.Hour)); err != nil || rec.Item != "" || rec.Response == nil || rec.Response.Status != 422 {
+		t.Errorf("unclaimed key: %+v %v, want the first answer (422)", rec, err)
 	}
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Erase", testErase},
 		{"SLAMarks", testSLAMarks},
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
+		{"IdempotencyKeys", testIdempotencyKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
