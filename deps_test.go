@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"internal/auth":      {},
 	"internal/golden":    {}, // tests only
 	"internal/csvimport": {"."},
+	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
 	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
 	"internal/desk":      {"."},

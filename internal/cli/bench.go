@@ -3,41 +3,50 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/svcflow/svcflow/internal/harness"
 )
 
-// runBench drives the HTTP API of separate `svcflow serve` processes on
-// loopback (one by default; several sharing one PostgreSQL database with
-// --instances and --db), open-loop at a constant rate, and reports
-// throughput and latency. Every POST carries an Idempotency-Key and is
-// retried on another instance when it gets no answer; at the end every
-// acknowledged transition is checked against the event log: none lost,
-// none twice. It is a command, not a test: its figures go in release notes.
+// runBench starts separate `svcflow serve` processes on loopback (one by
+// default; several sharing one PostgreSQL database with --instances and
+// --db) and runs the load and fault harness against them: an open-loop
+// mixed workload, faults on a schedule, and at the end the event log
+// checked against every acknowledgement. It is a command, not a test: its
+// figures go in release notes.
 func runBench(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench", "bench [--rate N] [--duration D] [--items N] [--workers N] [--instances N] [--data DIR | --db URL]")
-	rate := fs.Int("rate", 1000, "requests per second to send, open-loop")
-	duration := fs.Duration("duration", 20*time.Second, "how long to send transitions")
-	items := fs.Int("items", 1000, "open work items to create first")
+	fs := newFlags(e, "bench", "bench [--rate N] [--duration D] [--mix OP=W,...] [--instances N] [--data DIR | --db URL] [--fault KIND@T]...")
+	rate := fs.Int("rate", 500, "requests per second to send, open-loop")
+	duration := fs.Duration("duration", 20*time.Second, "how long to send the load")
+	items := fs.Int("items", 1000, "open work items to move and comment on")
+	pullItems := fs.Int("pull-items", 250, "work items in the queue that pulls take from")
 	workers := fs.Int("workers", 256, "most requests in flight; a request that finds none free counts as dropped")
 	instances := fs.Int("instances", 1, "server processes sharing the store (more than one needs --db)")
 	data := fs.String("data", "", "data directory for the server (default: a new temporary one)")
 	db := fs.String("db", "", "a PostgreSQL `URL` for the servers instead of a data directory")
 	schema := fs.String("db-schema", "", "PostgreSQL schema (default: a new one, dropped afterwards)")
 	syncFull := fs.Bool("sync-full", false, "run SQLite with synchronous=FULL")
-	killAfter := fs.Duration("kill-after", 0, "SIGKILL the first instance this long into the transitions (needs --instances > 1)")
-	keys := fs.Bool("idempotency-keys", false, "send an Idempotency-Key with every POST, so retries are safe (on with --instances > 1)")
+	mixFlag := fs.String("mix", "create=10,pull=10,transition=35,comment=15,list=20,search=10", "operation weights; transition=1 measures transitions alone")
+	slaTarget := fs.Duration("sla-target", time.Minute, "resolution target of the run's SLA policy (warnings at half); 0 leaves SLAs out")
+	slaEvery := fs.Duration("sla-every", 2*time.Second, "how often each server's SLA ticker runs")
+	restartAfter := fs.Duration("restart-after", 3*time.Second, "how long a killed instance stays down before it is started again")
+	pgDown := fs.Duration("pg-down", 2*time.Second, "how long PostgreSQL stays stopped in the pg-restart fault")
+	pgStop := fs.String("pg-stop", "pg_ctlcluster 15 main stop -m immediate", "shell command of the pg-restart fault that stops PostgreSQL")
+	pgStart := fs.String("pg-start", "pg_ctlcluster 15 main start", "shell command that starts it again")
+	seed := fs.Uint64("seed", 1, "seed of the operation sequence")
+	var faults []string
+	fs.Func("fault", "a fault at a time into the load: kill@20s (SIGKILL the first instance, start it again after --restart-after), pg-restart@30s (immediate stop, then start), terminate@40s (end every database connection); repeatable",
+		func(v string) error { faults = append(faults, v); return nil })
 	pos, err := parse(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -45,17 +54,15 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("bench takes no arguments")
 	}
-	if *rate < 1 || *items < 1 || *workers < 1 || *duration <= 0 || *instances < 1 {
-		return usagef("bench needs positive --rate, --items, --workers, --instances and --duration")
+	if *rate < 1 || *items < 1 || *pullItems < 1 || *workers < 1 || *duration <= 0 || *instances < 1 || *slaEvery <= 0 {
+		return usagef("bench needs positive --rate, --items, --pull-items, --workers, --instances, --duration and --sla-every")
 	}
 	if *instances > 1 && *db == "" {
 		return usagef("several instances share one PostgreSQL database: give --db")
 	}
-	if *instances > 1 {
-		*keys = true
-	}
-	if *killAfter > 0 && *instances < 2 {
-		return usagef("--kill-after needs another instance to carry on: give --instances 2 or more")
+	mix, err := parseMix(*mixFlag)
+	if err != nil {
+		return err
 	}
 	storeArgs := []string{}
 	if *db != "" {
@@ -90,255 +97,218 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := runToken(ctx, &env{stdout: &tok, stderr: io.Discard, getenv: e.getenv}, append([]string{"create", "--person", "bench"}, storeArgs...)); err != nil {
 		return err
 	}
-	token := strings.TrimSpace(tok.String())
 
-	var bases []string
-	var pids []int
-	for range *instances {
-		cmd := exec.CommandContext(ctx, exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "error"}, storeArgs...)...)
-		cmd.Stderr = e.stderr
-		stdout, err := cmd.StdoutPipe()
+	servers := &fleet{exe: exe, args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "error", "--sla-every", slaEvery.String()}, storeArgs...), stderr: e.stderr}
+	defer servers.stopAll()
+	var insts []*harness.Instance
+	for i := range *instances {
+		base, err := servers.start(ctx, i)
 		if err != nil {
 			return err
 		}
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("start server: %w", err)
-		}
-		defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("server did not start: %w", err)
-		}
-		go io.Copy(io.Discard, stdout)
-		i := strings.Index(line, "http://")
-		if i < 0 {
-			return fmt.Errorf("server start-up line without URL: %q", line)
-		}
-		bases = append(bases, strings.TrimSuffix(strings.Fields(line[i:])[0], "/"))
-		pids = append(pids, cmd.Process.Pid)
+		insts = append(insts, harness.NewInstance(base))
 	}
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: *workers, MaxIdleConnsPerHost: *workers, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
-	var next atomic.Uint64
-	var dead atomic.Int64 // index+1 of a killed instance, skipped from then on
-	var windowMu sync.Mutex
-	var firstFail, lastFail time.Time
-	noteFail := func() {
-		windowMu.Lock()
-		now := time.Now()
-		if firstFail.IsZero() {
-			firstFail = now
+	var plan []harness.Fault
+	for _, f := range faults {
+		kind, at, ok := strings.Cut(f, "@")
+		d, err := time.ParseDuration(at)
+		if !ok || err != nil || d < 0 {
+			return usagef("--fault %q: expected KIND@DURATION, such as kill@20s", f)
 		}
-		lastFail = now
-		windowMu.Unlock()
-	}
-	// call sends a request to the next instance; a POST that gets no
-	// answer, or a 5xx, is sent again with the same Idempotency-Key to the
-	// following instance, a few times.
-	call := func(method, path, body, key string) (int, []byte, error) {
-		var lastErr error
-		for try := 0; try < 4; try++ {
-			i := int(next.Add(1) % uint64(len(bases)))
-			if int(dead.Load()) == i+1 && try == 0 {
-				i = (i + 1) % len(bases) // clients learn the instance is gone
+		var do func(context.Context) error
+		switch kind {
+		case "kill":
+			if *instances < 2 {
+				return usagef("--fault kill needs another instance to carry on: give --instances 2 or more")
 			}
-			base := bases[i]
-			req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
-			if err != nil {
-				return 0, nil, err
+			do = func(ctx context.Context) error {
+				insts[0].SetDown()
+				if err := servers.kill(0); err != nil {
+					return err
+				}
+				select {
+				case <-time.After(*restartAfter):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				base, err := servers.start(ctx, 0)
+				if err != nil {
+					return fmt.Errorf("start the killed instance again: %w", err)
+				}
+				insts[0].SetBase(base)
+				return nil
 			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			if body != "" {
-				req.Header.Set("Content-Type", "application/json")
+		case "pg-restart", "terminate":
+			if *db == "" {
+				return usagef("--fault %s needs PostgreSQL: give --db", kind)
 			}
-			if key != "" && *keys {
-				req.Header.Set("Idempotency-Key", key)
-			} else if key != "" && try > 0 {
-				return 0, nil, lastErr // without a key a retry could apply twice
+			if kind == "terminate" {
+				do = func(ctx context.Context) error { return terminateBackends(ctx, *db) }
+			} else {
+				do = func(ctx context.Context) error { return restartPostgres(ctx, *pgStop, *pgStart, *pgDown) }
 			}
-			res, err := client.Do(req)
-			if err != nil {
-				lastErr = err
-				noteFail()
-				continue
-			}
-			b, err := io.ReadAll(res.Body)
-			res.Body.Close()
-			if err != nil || res.StatusCode >= 500 {
-				lastErr = fmt.Errorf("status %d", res.StatusCode)
-				continue
-			}
-			return res.StatusCode, b, nil
+		default:
+			return usagef("--fault %q: unknown kind %q; expected kill, pg-restart or terminate", f, kind)
 		}
-		return 0, nil, lastErr
+		plan = append(plan, harness.Fault{Name: kind, At: d, Do: do})
 	}
+	slices.SortFunc(plan, func(a, b harness.Fault) int { return cmp.Compare(a.At, b.At) })
 
 	where := "SQLite WAL, synchronous=" + map[bool]string{false: "NORMAL", true: "FULL"}[*syncFull] + ", group commit"
 	if *db != "" {
 		where = "PostgreSQL, synchronous_commit=on"
 	}
-	fmt.Fprintf(e.stdout, "svcflow bench: %d server(s) %s on %s\n", len(bases), strings.Join(bases, " "), where)
-	cpu0 := cpuOf(pids)
+	bases := make([]string, len(insts))
+	for i, in := range insts {
+		bases[i] = in.Base()
+	}
+	fmt.Fprintf(e.stdout, "svcflow bench: %d server(s) %s on %s; mix %s\n", len(insts), strings.Join(bases, " "), where, *mixFlag)
+	cpu0, self0 := servers.cpu(), selfCPU()
+	settle := time.Duration(0)
+	if *slaTarget > 0 {
+		settle = 2**slaEvery + time.Second
+	}
+	err = harness.Run(ctx, harness.Config{
+		Instances: insts, Token: strings.TrimSpace(tok.String()), Rate: *rate, Duration: *duration,
+		Items: *items, PullItems: *pullItems, Workers: *workers, Mix: mix, Faults: plan,
+		SLATarget: *slaTarget, SLASettle: settle, Seed: *seed, Out: e.stdout,
+	})
+	if srv, gen := servers.cpu()-cpu0, selfCPU()-self0; srv > 0 {
+		fmt.Fprintf(e.stdout, "CPU: servers %.1fs, harness %.1fs (%.0f%% of the two)\n", srv.Seconds(), gen.Seconds(), 100*gen.Seconds()/(gen+srv).Seconds())
+	}
+	return err
+}
 
-	// Phase 1: create the open items, as fast as the servers answer them.
-	ids := make([]string, *items)
-	var created atomic.Int64
-	start := time.Now()
-	var wg sync.WaitGroup
-	var createErrs atomic.Int64
-	for w := range min(32, *items) {
-		wg.Go(func() {
-			for k := w; k < *items; k += min(32, *items) {
-				status, body, err := call("POST", "/api/v1/work-items", fmt.Sprintf(`{"kind":"incident","title":"bench item %d","entry":"monitoring"}`, k), fmt.Sprintf("create-%d", k))
-				if err != nil || status != 201 {
-					createErrs.Add(1)
-					continue
-				}
-				var v struct{ ID string }
-				json.Unmarshal(body, &v)
-				ids[k] = v.ID
-				created.Add(1)
-			}
-		})
+// parseMix reads operation weights such as "transition=3,list=1".
+func parseMix(s string) (harness.Mix, error) {
+	var m harness.Mix
+	fields := map[string]*int{"create": &m.Create, "pull": &m.Pull, "transition": &m.Transition, "comment": &m.Comment, "list": &m.List, "search": &m.Search}
+	for _, part := range strings.Split(s, ",") {
+		name, w, ok := strings.Cut(strings.TrimSpace(part), "=")
+		p := fields[name]
+		var n int
+		if _, err := fmt.Sscan(w, &n); !ok || p == nil || err != nil || n < 0 {
+			return m, usagef("--mix %q: expected OP=WEIGHT pairs with OP one of create, pull, transition, comment, list, search, at %q", s, part)
+		}
+		*p = n
 	}
-	wg.Wait()
-	took := time.Since(start)
-	ids = slices.DeleteFunc(ids, func(s string) bool { return s == "" })
-	if len(ids) == 0 {
-		return fmt.Errorf("no item could be created")
+	if m == (harness.Mix{}) {
+		return m, usagef("--mix %q gives every operation weight 0", s)
 	}
-	fmt.Fprintf(e.stdout, "created %d items in %v: %.0f creations/s (closed loop, 32 clients; %d errors)\n",
-		len(ids), took.Round(time.Millisecond), float64(len(ids))/took.Seconds(), createErrs.Load())
+	return m, nil
+}
 
-	// Phase 2: open-loop transitions. Each item alternates start and
-	// requeue, both visit transitions of SPEC §3.
-	active := make([]bool, len(ids))
-	acked := make([]int, len(ids)) // acknowledged transitions per item
-	locks := make([]sync.Mutex, len(ids))
-	sem := make(chan struct{}, *workers)
-	var mu sync.Mutex
-	var lat []time.Duration
-	var ok, failed, dropped, conflicts atomic.Int64
-	interval := time.Second / time.Duration(*rate)
-	total := int(duration.Seconds() * float64(*rate))
-	begin := time.Now()
-	selfCPU0 := selfCPU()
-	var killedAt time.Time
-	killed := make(chan struct{})
-	if *killAfter > 0 {
-		go func() {
-			defer close(killed)
-			select {
-			case <-time.After(*killAfter):
-			case <-ctx.Done():
-				return
-			}
-			windowMu.Lock()
-			killedAt = time.Now()
-			windowMu.Unlock()
-			syscall.Kill(pids[0], syscall.SIGKILL)
-			dead.Store(1)
-		}()
-	} else {
-		close(killed)
-	}
-	for n := range total {
-		due := begin.Add(time.Duration(n) * interval)
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
-		}
-		select {
-		case sem <- struct{}{}:
-		default:
-			dropped.Add(1)
-			continue
-		}
-		k := n % len(ids)
-		wg.Go(func() {
-			defer func() { <-sem }()
-			locks[k].Lock() // one request per item at a time: transitions, not conflicts, are measured
-			defer locks[k].Unlock()
-			action := "start"
-			if active[k] {
-				action = "requeue"
-			}
-			status, _, err := call("POST", "/api/v1/work-items/"+ids[k]+"/"+action, "{}", fmt.Sprintf("t-%d", n))
-			since := time.Since(due) // from the intended send time: no coordinated omission
-			switch {
-			case err != nil:
-				failed.Add(1)
-			case status == 409:
-				conflicts.Add(1)
-			case status == 200:
-				ok.Add(1)
-				active[k] = action == "start"
-				acked[k]++
-				mu.Lock()
-				lat = append(lat, since)
-				mu.Unlock()
-			default:
-				failed.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	genCPU := selfCPU() - selfCPU0
-	<-killed // a kill planned after the end still happens before the report
-	windowMu.Lock()
-	kAt, fFail, lFail := killedAt, firstFail, lastFail
-	windowMu.Unlock()
-	srvCPU := cpuOf(pids) - cpu0
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond)
-	}
-	fmt.Fprintf(e.stdout, "sent %d transitions at %d/s for %v over %d items: %.0f transitions/s acknowledged\n",
-		total, *rate, elapsed.Round(time.Millisecond), len(ids), float64(ok.Load())/elapsed.Seconds())
-	fmt.Fprintf(e.stdout, "latency from intended send: p50 %v  p90 %v  p99 %v  max %v\n", pct(.5), pct(.9), pct(.99), pct(1))
-	fmt.Fprintf(e.stdout, "ok %d, failed %d, conflicts %d, dropped (no free worker) %d\n", ok.Load(), failed.Load(), conflicts.Load(), dropped.Load())
-	if !kAt.IsZero() {
-		window := "no failed attempt"
-		if !fFail.IsZero() {
-			window = fmt.Sprintf("failed attempts from %v to %v after the kill, retried on the other instance(s)",
-				fFail.Sub(kAt).Round(time.Millisecond), lFail.Sub(kAt).Round(time.Millisecond))
-		}
-		fmt.Fprintf(e.stdout, "fault: instance 1 SIGKILLed %v into the run; %s\n", killAfter.Round(time.Millisecond), window)
-	}
-	if srvCPU > 0 {
-		fmt.Fprintf(e.stdout, "CPU: servers %.1fs, load generator %.1fs (%.0f%% of the total)\n", srvCPU.Seconds(), genCPU.Seconds(), 100*genCPU.Seconds()/(genCPU+srvCPU).Seconds())
-	}
+// fleet is the server processes of a bench run.
+type fleet struct {
+	exe    string
+	args   []string
+	stderr io.Writer
+	mu     sync.Mutex
+	procs  map[int]*exec.Cmd
+	spent  time.Duration // CPU of processes that have ended
+}
 
-	// Every acknowledged transition is in the log exactly once.
-	lost, extra := 0, 0
-	for k, id := range ids {
-		status, body, err := call("GET", "/api/v1/work-items/"+id+"/events", "", "")
-		if err != nil || status != 200 {
-			return fmt.Errorf("check %s: %d %v", id, status, err)
-		}
-		var evs struct {
-			Events []struct{ Type string }
-		}
-		json.Unmarshal(body, &evs)
-		n := 0
-		for _, ev := range evs.Events {
-			if ev.Type == "step_started" || ev.Type == "step_requeued" {
-				n++
-			}
-		}
-		if n < acked[k] {
-			lost += acked[k] - n
-		}
-		if n > acked[k] {
-			extra += n - acked[k] // answered too late for the client: written, not acknowledged
-		}
+// start starts instance i and returns its base URL once it listens.
+func (f *fleet) start(ctx context.Context, i int) (string, error) {
+	cmd := exec.CommandContext(ctx, f.exe, f.args...)
+	cmd.Stderr = f.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
 	}
-	fmt.Fprintf(e.stdout, "check: %d acknowledged transitions; %d lost, %d written without an acknowledgement\n", ok.Load(), lost, extra)
-	if lost > 0 {
-		return fmt.Errorf("%d acknowledged transitions are missing from the event log", lost)
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("start server: %w", err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return "", fmt.Errorf("server did not start: %w", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	k := strings.Index(line, "http://")
+	if k < 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return "", fmt.Errorf("server start-up line without URL: %q", line)
+	}
+	f.mu.Lock()
+	if f.procs == nil {
+		f.procs = map[int]*exec.Cmd{}
+	}
+	f.procs[i] = cmd
+	f.mu.Unlock()
+	return strings.TrimSuffix(strings.Fields(line[k:])[0], "/"), nil
+}
+
+// kill SIGKILLs instance i.
+func (f *fleet) kill(i int) error {
+	f.mu.Lock()
+	cmd := f.procs[i]
+	delete(f.procs, i)
+	f.mu.Unlock()
+	if cmd == nil {
+		return fmt.Errorf("instance %d is not running", i+1)
+	}
+	t := cpuTimes(cmd.Process.Pid)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	cmd.Wait()
+	f.mu.Lock()
+	f.spent += t
+	f.mu.Unlock()
+	return nil
+}
+
+// cpu is the CPU time the servers have used.
+func (f *fleet) cpu() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.spent
+	for _, cmd := range f.procs {
+		t += cpuTimes(cmd.Process.Pid)
+	}
+	return t
+}
+
+func (f *fleet) stopAll() {
+	f.mu.Lock()
+	procs := f.procs
+	f.procs = nil
+	f.mu.Unlock()
+	for _, cmd := range procs {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}
+}
+
+// terminateBackends ends every other connection to the database, as a
+// failover or an administrator's pg_terminate_backend would.
+func terminateBackends(ctx context.Context, url string) error {
+	s, err := openPostgres(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = s.Pool().Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)
+	return err
+}
+
+// restartPostgres stops PostgreSQL with the given command, waits, and
+// starts it again.
+func restartPostgres(ctx context.Context, stop, start string, down time.Duration) error {
+	if out, err := exec.CommandContext(ctx, "sh", "-c", stop).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %w: %s", stop, err, out)
+	}
+	select {
+	case <-time.After(down):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if out, err := exec.CommandContext(ctx, "sh", "-c", start).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %w: %s", start, err, out)
 	}
 	return nil
 }
@@ -352,14 +322,6 @@ func dropSchema(url, schema string) {
 	}
 	defer s.Close()
 	s.Pool().Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-}
-
-func cpuOf(pids []int) time.Duration {
-	var t time.Duration
-	for _, p := range pids {
-		t += cpuTimes(p)
-	}
-	return t
 }
 
 // selfCPU is this process's user+system CPU time.

@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, e *env, args []string) error  { return serve(c
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // The demo also fills an empty store with demo data and history.
 func serve(ctx context.Context, e *env, name string, args []string) error {
-	usage := name + " [--addr HOST:PORT] [--data DIR | --db URL] [--dir STREAMS] [--public-url URL] [--log-level LEVEL]"
+	usage := name + " [--addr HOST:PORT] [--data DIR | --db URL] [--dir STREAMS] [--public-url URL] [--log-level LEVEL] [--sla-every D]"
 	if name == "demo" {
 		usage += " [--reset] [--seed N] [--days N]"
 	}
@@ -35,6 +35,7 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	addr := fs.String("addr", cmp.Or(e.getenv("SVCFLOW_ADDR"), defaultAddr), "listen address (env SVCFLOW_ADDR)")
 	dir := fs.String("dir", "", "also load the stream definitions (*.yaml) in `DIR`")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	slaEvery := fs.Duration("sla-every", slaTickEvery, "how often to record SLA warnings and breaches")
 	publicURL := fs.String("public-url", e.getenv("SVCFLOW_PUBLIC_URL"), "the URL people reach svcflow at; https makes cookies Secure (env SVCFLOW_PUBLIC_URL)")
 	var reset bool
 	var seed uint64
@@ -50,6 +51,9 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usagef("%s takes no arguments, got %q", name, pos[0])
+	}
+	if *slaEvery <= 0 {
+		return usagef("--sla-every must be positive, got %v", *slaEvery)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -114,7 +118,7 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	}
 	tickCtx, stopTicker := context.WithCancel(ctx)
 	tickerDone := make(chan struct{})
-	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log) }()
+	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log, *slaEvery) }()
 	defer func() { stopTicker(); <-tickerDone }() // before the store closes
 	srv.SetReady()
 	where := "data in " + sf.data

@@ -9,13 +9,14 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
-// slaTickEvery is how often serve records SLA warnings and breaches.
+// slaTickEvery is how often serve records SLA warnings and breaches by
+// default: often enough for minute-level targets.
 const slaTickEvery = 30 * time.Second
 
 // runSLATicker records SLA crossings until ctx ends. Several instances may
 // run it at once: each crossing is recorded exactly once.
-func runSLATicker(ctx context.Context, d *desk.Desk, log *slog.Logger) {
-	t := time.NewTicker(slaTickEvery)
+func runSLATicker(ctx context.Context, d *desk.Desk, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if n, err := d.SLATick(ctx); err != nil && ctx.Err() == nil {
