@@ -98,6 +98,10 @@ type ItemFilter struct {
 	Text     string    // full-text search over title, description and public comments
 	Before   int64     // keyset cursor: items numbered below this
 	Limit    int
+
+	// VisitStates keeps items whose current visit is in one of these
+	// states (queued, active, blocked).
+	VisitStates []svcflow.VisitState
 }
 
 // Items is the store of work items and their events. Append writes every
@@ -112,6 +116,9 @@ type Items interface {
 	Item(ctx context.Context, id string) (*svcflow.WorkItem, error)
 	ItemContent(ctx context.Context, id string) (Content, error)
 	ItemEvents(ctx context.Context, id string) ([]svcflow.Event, error)
+	// EventsOfItems loads the events of several items in one query, each
+	// item's in version order; items without events are left out.
+	EventsOfItems(ctx context.Context, ids []string) (map[string][]svcflow.Event, error)
 	Comments(ctx context.Context, item string, includeInternal bool) ([]Comment, error)
 	ListItems(ctx context.Context, f ItemFilter) ([]*svcflow.WorkItem, error)
 	// Events returns events with Seq > after in Seq order, at most limit.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -267,7 +268,11 @@ func (s *Store) Comments(ctx context.Context, item string, includeInternal bool)
 }
 
 // ListItems returns items matching f, newest first, with keyset paging on
-// the item number.
+// the item number. A filter that ORs indexed conditions (a person's own,
+// on-behalf and watched items; several statuses of a service) runs as a
+// union of branches, each an ordered range scan of its own index cut at
+// the page size: a page then costs a few index probes however many items
+// there are, where one WHERE with OR would read every match and sort it.
 func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.WorkItem, error) {
 	var where []string
 	var args []any
@@ -287,52 +292,102 @@ func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.Wo
 	for _, x := range f.Kinds {
 		ks = append(ks, string(x))
 	}
-	in("status", st)
-	in("kind", ks)
-	in("team", f.Teams)
-	if f.Person != "" {
-		where = append(where, "(requested_by = ? OR requested_for = ? OR id IN (SELECT item FROM item_watchers WHERE person = ?))")
-		args = append(args, f.Person, f.Person, f.Person)
+	// Several statuses of one service: a branch per status, each in the
+	// order of the (service, status, num) index.
+	splitStatus := len(st) > 1 && f.Service != ""
+	if !splitStatus {
+		in("i.status", st)
+	}
+	in("i.kind", ks)
+	in("i.team", f.Teams)
+	if len(f.VisitStates) > 0 {
+		// Literals, not parameters: only then may SQLite use the partial
+		// index of queued visits.
+		cond, err := visitStateCond(f.VisitStates)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, cond)
 	}
 	if f.Assignee != "" {
-		where = append(where, "assignee = ?")
+		where = append(where, "i.assignee = ?")
 		args = append(args, f.Assignee)
 	}
 	if f.Service != "" {
-		where = append(where, "service = ?")
+		where = append(where, "i.service = ?")
 		args = append(args, f.Service)
 	}
 	if f.Stream != "" {
-		where = append(where, "stream = ?")
+		where = append(where, "i.stream = ?")
 		args = append(args, f.Stream)
 	}
 	if f.Step != "" {
-		where = append(where, "step = ?")
+		where = append(where, "i.step = ?")
 		args = append(args, f.Step)
 	}
 	if !f.Updated.IsZero() {
-		where = append(where, "updated_ns >= ?")
+		where = append(where, "i.updated_ns >= ?")
 		args = append(args, f.Updated.UnixNano())
 	}
 	if f.Text != "" {
-		where = append(where, "id IN (SELECT item FROM item_search WHERE item_search MATCH ?)")
+		where = append(where, "i.id IN (SELECT item FROM item_search WHERE item_search MATCH ?)")
 		args = append(args, ftsQuery(f.Text))
 	}
 	if f.Before > 0 {
-		where = append(where, "num < ?")
+		where = append(where, "i.num < ?")
 		args = append(args, f.Before)
-	}
-	q := `SELECT state FROM items`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	q += " ORDER BY num DESC LIMIT ?"
-	args = append(args, limit)
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	type branch struct {
+		from  string
+		conds []string
+		args  []any
+	}
+	branches := []branch{{from: "items i"}}
+	if f.Person != "" {
+		branches = []branch{
+			{"items i", []string{"i.requested_by = ?"}, []any{f.Person}},
+			{"items i", []string{"i.requested_for = ?"}, []any{f.Person}},
+			// CROSS JOIN fixes the join order: from the person's few
+			// watcher rows to their items, never a walk of all items.
+			{"item_watchers w CROSS JOIN items i ON i.id = w.item", []string{"w.person = ?"}, []any{f.Person}},
+		}
+	}
+	if splitStatus {
+		var split []branch
+		for _, b := range branches {
+			for _, x := range st {
+				split = append(split, branch{b.from, append(slices.Clip(b.conds), "i.status = ?"), append(slices.Clip(b.args), x)})
+			}
+		}
+		branches = split
+	}
+	sqlOf := func(b branch, cols string) (string, []any) {
+		conds := append(slices.Clip(b.conds), where...)
+		q := "SELECT " + cols + " FROM " + b.from
+		if len(conds) > 0 {
+			q += " WHERE " + strings.Join(conds, " AND ")
+		}
+		return q + " ORDER BY i.num DESC LIMIT ?", append(append(slices.Clip(b.args), args...), limit)
+	}
+	var q string
+	var qargs []any
+	if len(branches) == 1 {
+		q, qargs = sqlOf(branches[0], "i.state")
+	} else {
+		parts := make([]string, len(branches))
+		for i, b := range branches {
+			bq, bargs := sqlOf(b, "i.num AS num")
+			parts[i] = "SELECT num FROM (" + bq + ")"
+			qargs = append(qargs, bargs...)
+		}
+		q = "SELECT state FROM items WHERE num IN (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY num DESC LIMIT ?"
+		qargs = append(qargs, limit)
+	}
+	rows, err := s.read.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}
