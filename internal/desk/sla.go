@@ -134,35 +134,30 @@ const slaLookback = 24 * time.Hour
 // run on several instances at once: each crossing is recorded once, the
 // losers of a race see a conflict and move on. It returns how many it
 // recorded.
-func (d *Desk) SLATick(ctx context.Context) (int, error) {
+func (d *Desk) SLATick(ctx context.Context) (recorded int, err error) {
 	sc, err := d.slaContext(ctx)
 	if err != nil || len(sc.policies) == 0 {
 		return 0, err
 	}
 	now := d.now()
-	// Open items, and any item changed lately: one that breached and was
-	// closed between two ticks still gets its breach recorded.
-	open, err := d.store.ListItems(ctx, ItemFilter{
-		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved},
-		Limit:    slaTickLimit,
-	})
+	// Open items, and any item changed lately (one that breached and was
+	// closed between two ticks still gets its breach recorded), except
+	// those whose next crossing is known to lie ahead.
+	items, err := d.store.SLADue(ctx, now, now.Add(-slaLookback), slaTickLimit)
 	if err != nil {
 		return 0, err
 	}
-	recent, err := d.store.ListItems(ctx, ItemFilter{Updated: now.Add(-slaLookback), Limit: slaTickLimit})
-	if err != nil {
-		return 0, err
-	}
-	seen := map[string]bool{}
-	var items []*svcflow.WorkItem
-	for _, w := range append(open, recent...) {
-		if !seen[w.ID] {
-			seen[w.ID] = true
-			items = append(items, w)
+	var schedules []SLASchedule
+	defer func() {
+		// Saved even when the tick stops early: the looks done count.
+		if len(schedules) > 0 {
+			if serr := d.store.ScheduleSLA(context.WithoutCancel(ctx), schedules); serr != nil && err == nil {
+				err = serr
+			}
 		}
-	}
+	}()
 	system := &svcflow.Person{ID: svcflow.SystemActor, Role: svcflow.RoleAdmin}
-	recorded := 0
+items:
 	for _, w := range items {
 		events, err := d.store.ItemEvents(ctx, w.ID)
 		if err != nil {
@@ -170,6 +165,7 @@ func (d *Desk) SLATick(ctx context.Context) (int, error) {
 		}
 		st := sc.status(w, events, now)
 		if st == nil {
+			schedules = append(schedules, SLASchedule{Item: w.ID, Version: w.Version})
 			continue
 		}
 		for _, x := range st.Crossings() {
@@ -181,18 +177,18 @@ func (d *Desk) SLATick(ctx context.Context) (int, error) {
 				continue
 			}
 			mark := &SLAMark{Clock: x.Clock, Kind: x.Kind, Since: clock.TargetSince}
-			_, err := d.actWith(ctx, system, w.ID, w.Version, svcflow.RecordSLA{Crossing: x}, func(c *Change) { c.SLAMark = mark })
+			v, err := d.actWith(ctx, system, w.ID, w.Version, svcflow.RecordSLA{Crossing: x}, func(c *Change) { c.SLAMark = mark })
 			if svcflow.ErrorCodeOf(err) == svcflow.ErrConflict {
-				break // another writer got there first; the next tick sees its result
+				continue items // another writer got there first; the next tick sees its result
 			}
 			if err != nil {
 				return recorded, fmt.Errorf("record SLA %s %s on %s: %w", x.Clock, x.Kind, w.ID, err)
 			}
 			recorded++
-			w, err = d.store.Item(ctx, w.ID)
-			if err != nil {
-				return recorded, err
-			}
+			w = v.Item // the version this status holds for: a later one is someone else's
+		}
+		if next, ok := nextSLALook(st, now); ok {
+			schedules = append(schedules, SLASchedule{Item: w.ID, Version: w.Version, Next: next})
 		}
 	}
 	return recorded, nil

@@ -204,6 +204,7 @@ type Store interface {
 	Directory
 	Credentials
 	Blobs
+	SLASchedules
 	Close() error
 }
 

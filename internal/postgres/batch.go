@@ -23,6 +23,7 @@ const maxBatch = 64
 type appendRequest struct {
 	ctx     context.Context
 	changes []*desk.Change
+	write   func(context.Context, pgx.Tx) error // instead of changes: a small write that rides along
 	done    chan error
 }
 
@@ -74,7 +75,12 @@ func (s *Store) stopWriter() {
 
 // Append writes every change of one call atomically.
 func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
-	req := &appendRequest{ctx: ctx, changes: changes, done: make(chan error, 1)}
+	return s.submit(&appendRequest{ctx: ctx, changes: changes, done: make(chan error, 1)})
+}
+
+// submit queues a request for the writer and waits for its verdict.
+func (s *Store) submit(req *appendRequest) error {
+	ctx := req.ctx
 	s.w.mu.RLock()
 	if s.w.closed {
 		s.w.mu.RUnlock()
@@ -105,10 +111,12 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 				return err
 			}
 			var err error
-			if c := desk.PendingClaim(req.ctx); c != nil {
+			if req.write != nil {
+				err = req.write(ctx, tx)
+			} else if c := desk.PendingClaim(req.ctx); c != nil {
 				err = claimIdempotencyKey(ctx, tx, c, desk.ClaimItem(req.changes))
 			}
-			if err == nil {
+			if err == nil && req.write == nil {
 				err = s.appendChanges(ctx, tx, req.changes)
 			}
 			if err != nil {

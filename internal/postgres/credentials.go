@@ -122,32 +122,34 @@ func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Tim
 	return &rec, nil
 }
 
-// RememberResponse stores the response to a keyed request.
+// RememberResponse stores the response to a keyed request. A claimed
+// key's answer rides along in the next group commit instead of taking a
+// transaction of its own.
 func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE created_ns < $1`, expired.UnixNano()); err != nil {
-			return fmt.Errorf("drop expired idempotency keys: %w", err)
+	purge := s.purgeDue(now)
+	write := func(ctx context.Context, tx pgx.Tx) error {
+		if purge {
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE created_ns < $1`, expired.UnixNano()); err != nil {
+				return fmt.Errorf("drop expired idempotency keys: %w", err)
+			}
 		}
+		var err error
 		if claimed {
-			// The change and its key are durable already; this write only
-			// saves a retry from being answered with the item as it is then.
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
+			_, err = tx.Exec(ctx, `UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
 				r.Status, r.ContentType, r.ETag, r.Body, key)
-			if err != nil {
-				return fmt.Errorf("remember idempotent response: %w", err)
-			}
-			return nil
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (key) DO NOTHING`, key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (key) DO NOTHING`, key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body)
 		if err != nil {
 			return fmt.Errorf("remember idempotent response: %w", err)
 		}
 		return nil
-	})
+	}
+	if claimed {
+		return s.submit(&appendRequest{ctx: ctx, write: write, done: make(chan error, 1)})
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error { return write(ctx, tx) })
 }
 
 // claimIdempotencyKey records the key of the request an append belongs
@@ -164,4 +166,15 @@ func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, c *desk.IdempotencyClai
 		return desk.ErrKeyUsed
 	}
 	return nil
+}
+
+// purgeEvery is how often a store drops expired idempotency keys: rarely,
+// since they only take room.
+const purgeEvery = time.Minute
+
+// purgeDue reports whether it is time to drop expired idempotency keys,
+// and if so takes the turn.
+func (s *Store) purgeDue(now time.Time) bool {
+	last := s.lastPurge.Load()
+	return now.UnixNano()-last >= int64(purgeEvery) && s.lastPurge.CompareAndSwap(last, now.UnixNano())
 }

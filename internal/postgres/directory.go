@@ -32,9 +32,18 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 		if err := upsertJSON(ctx, tx, table, id, data); err != nil {
 			return err
 		}
+		if slaInputs[table] {
+			if _, err := tx.Exec(ctx, `DELETE FROM sla_schedule`); err != nil {
+				return fmt.Errorf("clear the SLA schedule: %w", err)
+			}
+		}
 		return appendConfigEvent(ctx, tx, event)
 	})
 }
+
+// slaInputs are the tables whose rows decide SLA due times: a change to
+// one voids every item's SLA schedule (desk.SLASchedule).
+var slaInputs = map[string]bool{"sla_policies": true, "calendars": true, "organisations": true}
 
 func listJSON[T any](ctx context.Context, s *Store, table string) ([]*T, error) {
 	rows, err := s.pool.Query(ctx, `SELECT data FROM `+table+` ORDER BY id`)

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,7 +51,8 @@ type Store struct {
 	pool         *pgxpool.Pool
 	schema       string
 	beforeCommit func()
-	w            *writer // the group-commit queue of appends
+	w            *writer      // the group-commit queue of appends
+	lastPurge    atomic.Int64 // when expired idempotency keys were last dropped
 }
 
 var _ desk.Store = (*Store)(nil)

@@ -22,6 +22,7 @@ const maxBatch = 64
 type appendRequest struct {
 	ctx     context.Context
 	changes []*desk.Change
+	write   func(context.Context, *sql.Tx) error // instead of changes: a small write that rides along
 	done    chan error
 }
 
@@ -70,7 +71,12 @@ var errClosed = errors.New("the store is closed")
 // Append writes every change of one call atomically, sharing the commit
 // with other appends waiting at the same time.
 func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
-	req := &appendRequest{ctx: ctx, changes: changes, done: make(chan error, 1)}
+	return s.submit(&appendRequest{ctx: ctx, changes: changes, done: make(chan error, 1)})
+}
+
+// submit queues a request for the writer and waits for its verdict.
+func (s *Store) submit(req *appendRequest) error {
+	ctx := req.ctx
 	s.sendMu.RLock()
 	if s.closed {
 		s.sendMu.RUnlock()
@@ -101,10 +107,12 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 				return err
 			}
 			var err error
-			if c := desk.PendingClaim(req.ctx); c != nil {
+			if req.write != nil {
+				err = req.write(ctx, tx)
+			} else if c := desk.PendingClaim(req.ctx); c != nil {
 				err = s.claimIdempotencyKey(ctx, tx, c, desk.ClaimItem(req.changes))
 			}
-			if err == nil {
+			if err == nil && req.write == nil {
 				err = s.appendChanges(ctx, tx, req.changes)
 			}
 			if err != nil {

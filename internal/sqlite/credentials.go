@@ -110,25 +110,36 @@ func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Tim
 	return &rec, nil
 }
 
-// RememberResponse stores the response to a keyed request.
+// RememberResponse stores the response to a keyed request. A claimed
+// key's answer rides along in the next group commit instead of taking a
+// write transaction of its own.
 func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ns < ?`, expired.UnixNano()); err != nil {
-			return fmt.Errorf("drop expired idempotency keys: %w", err)
+	purge := s.purgeDue(now)
+	write := func(ctx context.Context, tx *sql.Tx) error {
+		if purge {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ns < ?`, expired.UnixNano()); err != nil {
+				return fmt.Errorf("drop expired idempotency keys: %w", err)
+			}
 		}
 		q := `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO NOTHING`
 		args := []any{key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body}
 		if claimed {
-			q = `UPDATE idempotency SET status = ?, content_type = ?, etag = ?, body = ? WHERE key = ?`
+			q = sqlRemember
 			args = []any{r.Status, r.ContentType, r.ETag, r.Body, key}
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := s.txExec(ctx, tx, q, args...); err != nil {
 			return fmt.Errorf("remember idempotent response: %w", err)
 		}
 		return nil
-	})
+	}
+	if claimed {
+		return s.submit(&appendRequest{ctx: ctx, write: write, done: make(chan error, 1)})
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return write(ctx, tx) })
 }
+
+const sqlRemember = `UPDATE idempotency SET status = ?, content_type = ?, etag = ?, body = ? WHERE key = ?`
 
 // sqlClaimKey records a request's key in its append's transaction unless
 // a live record holds it.
@@ -147,4 +158,15 @@ func (s *Store) claimIdempotencyKey(ctx context.Context, tx *sql.Tx, c *desk.Ide
 		return desk.ErrKeyUsed
 	}
 	return nil
+}
+
+// purgeEvery is how often a store drops expired idempotency keys: rarely,
+// since they only take room.
+const purgeEvery = time.Minute
+
+// purgeDue reports whether it is time to drop expired idempotency keys,
+// and if so takes the turn.
+func (s *Store) purgeDue(now time.Time) bool {
+	last := s.lastPurge.Load()
+	return now.UnixNano()-last >= int64(purgeEvery) && s.lastPurge.CompareAndSwap(last, now.UnixNano())
 }

@@ -21,9 +21,18 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, data); err != nil {
 			return fmt.Errorf("save %s %s: %w", table, id, err)
 		}
+		if slaInputs[table] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sla_schedule`); err != nil {
+				return fmt.Errorf("clear the SLA schedule: %w", err)
+			}
+		}
 		return s.appendConfigEvent(ctx, tx, event)
 	})
 }
+
+// slaInputs are the tables whose rows decide SLA due times: a change to
+// one voids every item's SLA schedule (desk.SLASchedule).
+var slaInputs = map[string]bool{"sla_policies": true, "calendars": true, "organisations": true}
 
 func listJSON[T any](ctx context.Context, db *sql.DB, table string) ([]*T, error) {
 	rows, err := db.QueryContext(ctx, `SELECT data FROM `+table+` ORDER BY id`)

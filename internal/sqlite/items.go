@@ -442,7 +442,7 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
 )
 
-var hotWrites = []string{sqlNextNumber, sqlInsertItem, sqlInsertContent, sqlInsertSearch, sqlUpdateItem, sqlUpdateContent, sqlUpdateSearch, sqlInsertWatcher, sqlInsertComment, sqlIndexComment, sqlInsertEvent, sqlClaimKey}
+var hotWrites = []string{sqlNextNumber, sqlInsertItem, sqlInsertContent, sqlInsertSearch, sqlUpdateItem, sqlUpdateContent, sqlUpdateSearch, sqlInsertWatcher, sqlInsertComment, sqlIndexComment, sqlInsertEvent, sqlClaimKey, sqlRemember}
 
 // Stats counts items by status and reads the last event sequence number.
 func (s *Store) Stats(ctx context.Context) (desk.Stats, error) {

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -47,6 +48,8 @@ type Store struct {
 	read  *sql.DB
 
 	writeStmts, readStmts sync.Map // query text → *sql.Stmt
+
+	lastPurge atomic.Int64 // when expired idempotency keys were last dropped
 
 	appends    chan *appendRequest // the group-commit queue
 	writerDone chan struct{}

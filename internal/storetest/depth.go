@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,68 @@ func testIdempotencyKeys(t *testing.T, s desk.Store) {
 	}
 	if rec, err := s.IdempotentRecord(ctx, "k2", t0.Add(-time.Hour)); err != nil || rec.Item != "" || rec.Response == nil || rec.Response.Status != 422 {
 		t.Errorf("unclaimed key: %+v %v, want the first answer (422)", rec, err)
+	}
+}
+
+func testSLASchedule(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	a := f.open("Scheduled later", desk.OpenInput{})
+	b := f.open("Never again", desk.OpenInput{})
+	c := f.open("Not yet looked at", desk.OpenInput{})
+	due := func(now time.Time) []string {
+		t.Helper()
+		items, err := s.SLADue(ctx, now, now.Add(-time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, w := range items {
+			ids = append(ids, w.ID)
+		}
+		return ids
+	}
+	if got := due(t0); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
+		t.Fatalf("before any schedule: %v, want every open item", got)
+	}
+	schedule := func(ss ...desk.SLASchedule) {
+		t.Helper()
+		if err := s.ScheduleSLA(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schedule(desk.SLASchedule{Item: a.ID, Version: a.Version, Next: t0.Add(time.Hour)}, desk.SLASchedule{Item: b.ID, Version: b.Version})
+	if got := due(t0); !slices.Equal(got, []string{c.ID}) {
+		t.Errorf("now: %v, want only the unscheduled item", got)
+	}
+	if got := due(t0.Add(2 * time.Hour)); !slices.Equal(got, []string{a.ID, c.ID}) {
+		t.Errorf("two hours on: %v, want the item whose look is due too", got)
+	}
+	// A change voids the schedule: the new version has none.
+	b2 := f.act(f.agent, b.ID, svcflow.Start{})
+	if got := due(t0); !slices.Equal(got, []string{b.ID, c.ID}) {
+		t.Errorf("after a change: %v, want the changed item back", got)
+	}
+	// A schedule for an older version does not replace a newer one.
+	schedule(desk.SLASchedule{Item: b.ID, Version: b2.Version})
+	schedule(desk.SLASchedule{Item: b.ID, Version: b.Version, Next: t0})
+	if got := due(t0.Add(time.Minute)); !slices.Equal(got, []string{c.ID}) {
+		t.Errorf("after a late, older schedule: %v, want it ignored", got)
+	}
+	// A closed item drops out once it has not changed for the lookback.
+	f.act(f.agent, c.ID, svcflow.Cancel{Reason: "duplicate call"})
+	schedule(desk.SLASchedule{Item: c.ID, Version: c.Version}) // the pre-cancel version: void
+	if got := due(t0); !slices.Equal(got, []string{c.ID}) {
+		t.Errorf("a just-cancelled item: %v, want it looked at once more", got)
+	}
+	if items, _ := s.SLADue(ctx, t0, t0.Add(time.Minute), 100); len(items) != 0 {
+		t.Errorf("a cancelled item changed before the lookback is still due: %v", items)
+	}
+	// New SLA inputs void every schedule.
+	if err := f.desk.SaveSLAPolicy(ctx, nil, &svcflow.SLAPolicy{ID: "p", Targets: []svcflow.SLATarget{{Priority: svcflow.P3, Response: svcflow.MustParseDuration("1h")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(t0); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
+		t.Errorf("after a policy change: %v, want every item looked at again", got)
 	}
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"SLAMarks", testSLAMarks},
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"SLASchedule", testSLASchedule},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
