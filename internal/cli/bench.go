@@ -122,7 +122,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 				return usagef("--fault kill needs another instance to carry on: give --instances 2 or more")
 			}
 			do = func(ctx context.Context) error {
-				insts[0].SetDown()
 				if err := servers.kill(0); err != nil {
 					return err
 				}

@@ -57,9 +57,15 @@ func PendingClaim(ctx context.Context) *IdempotencyClaim {
 	return c
 }
 
-// ClaimItem is the item a claim is recorded against: the first item the
-// append changes.
-func ClaimItem(changes []*Change) string {
+// ClaimResult is what a claim records as the result of its request, for
+// answering a retry whose first answer was lost: the attachment the append
+// adds, or else the first item it changes.
+func ClaimResult(changes []*Change) string {
+	for _, c := range changes {
+		if c.Attachment != nil {
+			return c.Attachment.ID
+		}
+	}
 	for _, c := range changes {
 		if c.Item != nil {
 			return c.Item.ID

@@ -235,11 +235,11 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
-// IdempotentRecord is what is known of an Idempotency-Key: the item the
-// keyed request changed, when it changed one, and the response once it is
-// remembered.
+// IdempotentRecord is what is known of an Idempotency-Key: what the keyed
+// request made or changed (desk.ClaimResult), when it changed anything,
+// and the response once it is remembered.
 type IdempotentRecord struct {
-	Item     string
+	Result   string
 	Response *IdempotentResponse
 }
 

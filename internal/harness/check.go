@@ -109,7 +109,14 @@ func (r *run) check(ctx context.Context) error {
 	}
 	if pullStarts > pulls+pullUncertain {
 		doubled += pullStarts - pulls - pullUncertain
-		problem("the pull queue: %d starts in the log, more than the %d acknowledged and %d unanswered pulls", pullStarts, pulls, pullUncertain)
+		var extra []string
+		for _, t := range r.pulls {
+			if started[t.id] > t.pulled && len(extra) < 5 {
+				extra = append(extra, fmt.Sprintf("%s started %d times, pulled %d", t.id, started[t.id], t.pulled))
+			}
+		}
+		problem("the pull queue: %d starts in the log, more than the %d acknowledged and %d unanswered pulls (%s)",
+			pullStarts, pulls, pullUncertain, strings.Join(extra, "; "))
 	}
 
 	// Comments: each acknowledged one is there exactly once, and an
@@ -190,6 +197,9 @@ func (r *run) check(ctx context.Context) error {
 		if warnings+breaches == 0 {
 			problem("no SLA crossing was recorded: the run was shorter than the warning threshold, or the tickers did not run")
 		}
+	}
+	if r.unreadable > 0 {
+		problem("%d acknowledgements had a body that could not be read", r.unreadable)
 	}
 	fmt.Fprintf(out, "lost (acknowledged, not in the log): %d; applied twice: %d\n", lost, doubled)
 	if len(problems) > 0 {

@@ -15,9 +15,13 @@ import (
 
 // Instance is one svcflow server the load is spread over.
 type Instance struct {
-	base atomic.Pointer[string]
-	down atomic.Bool
+	base      atomic.Pointer[string]
+	downUntil atomic.Int64 // unix ns: clients avoid it until then
 }
+
+// shunFor is how long clients avoid an instance that did not answer, as a
+// load balancer's health check would.
+const shunFor = time.Second
 
 // NewInstance returns an instance serving at base (http://host:port).
 func NewInstance(base string) *Instance {
@@ -33,11 +37,13 @@ func (in *Instance) Base() string { return *in.base.Load() }
 func (in *Instance) SetBase(base string) {
 	b := strings.TrimSuffix(base, "/")
 	in.base.Store(&b)
-	in.down.Store(false)
+	in.downUntil.Store(0)
 }
 
-// SetDown marks the instance as gone: clients stop choosing it first.
-func (in *Instance) SetDown() { in.down.Store(true) }
+// shun makes clients avoid the instance for a while.
+func (in *Instance) shun() { in.downUntil.Store(time.Now().Add(shunFor).UnixNano()) }
+
+func (in *Instance) avoided() bool { return time.Now().UnixNano() < in.downUntil.Load() }
 
 // client sends requests round-robin over the instances and retries what
 // it may: reads always, writes only with their Idempotency-Key, on
@@ -68,7 +74,7 @@ func (c *client) pick() *Instance {
 	n := len(c.instances)
 	start := int(c.next.Add(1) % uint64(n))
 	for k := range n {
-		if in := c.instances[(start+k)%n]; !in.down.Load() {
+		if in := c.instances[(start+k)%n]; !in.avoided() {
 			return in
 		}
 	}
@@ -117,6 +123,9 @@ func (c *client) do(ctx context.Context, method, path string, body any, key stri
 			req.Header.Set(header[i], header[i+1])
 		}
 		res, err := c.http.Do(req)
+		if err != nil && ctx.Err() == nil {
+			in.shun() // no answer at all: the instance is gone or unreachable
+		}
 		if err == nil {
 			var b []byte
 			b, err = io.ReadAll(res.Body)

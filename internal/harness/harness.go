@@ -104,6 +104,9 @@ type run struct {
 	begin  time.Time // of the load
 	mu     sync.Mutex
 	creats []created // creations during the load
+	// unreadable counts acknowledgements whose body could not be read:
+	// the check treats them as unanswered, and the report says so.
+	unreadable int
 }
 
 // tracked is an item whose acknowledged changes the check compares with
@@ -338,8 +341,13 @@ func (r *run) do(ctx context.Context, op string, k int, due time.Time) {
 		c := created{token: token, unknown: err != nil}
 		if err == nil && a.status == http.StatusCreated {
 			var w struct{ ID string }
-			if jsonInto(a.body, &w) == nil {
+			if jsonInto(a.body, &w) == nil && w.ID != "" {
 				c.id = w.ID
+			} else {
+				c.unknown = true
+				r.mu.Lock()
+				r.unreadable++
+				r.mu.Unlock()
 			}
 		}
 		if c.id != "" || c.unknown {
@@ -392,11 +400,15 @@ func (r *run) do(ctx context.Context, op string, k int, due time.Time) {
 			return
 		}
 		var res struct{ Item struct{ ID string } }
-		if jsonInto(a.body, &res) != nil {
-			return
+		var t *tracked
+		if jsonInto(a.body, &res) == nil {
+			t = r.byID[res.Item.ID]
 		}
-		t := r.byID[res.Item.ID]
-		if t == nil {
+		if t == nil { // acknowledged, but of what is not known
+			r.mu.Lock()
+			r.pulls[k%len(r.pulls)].uncertain++
+			r.unreadable++
+			r.mu.Unlock()
 			return
 		}
 		t.mu.Lock()
@@ -443,6 +455,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
 
+// quietSpell ends a fault's error window: a gap this long without a failed
+// attempt, once the fault is over.
+const quietSpell = 2 * time.Second
+
 // report prints the per-operation table and the faults.
 func (r *run) report(faults []*faultRecord) {
 	out := r.cfg.Out
@@ -478,11 +494,16 @@ func (r *run) report(faults []*faultRecord) {
 		if i+1 < len(faults) && !faults[i+1].start.IsZero() {
 			until = faults[i+1].start
 		}
+		// The fault's error window: its failed attempts from the fault on,
+		// until a quiet spell (later failures are something else).
 		var first, last time.Time
 		n := 0
 		for _, t := range failures {
 			if t.Before(f.start) || !t.Before(until) {
 				continue
+			}
+			if !last.IsZero() && t.Sub(last) > quietSpell && t.After(f.end) {
+				break
 			}
 			if first.IsZero() {
 				first = t
@@ -499,9 +520,9 @@ func (r *run) report(faults []*faultRecord) {
 			fmt.Fprintf(out, "; no failed attempt\n")
 			continue
 		}
-		fmt.Fprintf(out, "; %d failed attempts from +%v to +%v (error window %v), all answered again %v after the fault began\n",
+		fmt.Fprintf(out, "; %d failed attempts from +%v to +%v (error window %v); recovered %v after the fault ended\n",
 			n, first.Sub(f.start).Round(time.Millisecond), last.Sub(f.start).Round(time.Millisecond),
-			last.Sub(first).Round(time.Millisecond), last.Sub(f.start).Round(time.Millisecond))
+			last.Sub(first).Round(time.Millisecond), max(0, last.Sub(f.end)).Round(time.Millisecond))
 	}
 }
 

@@ -140,7 +140,7 @@ func TestCheckCatchesLostAndDoubledWrites(t *testing.T) {
 func TestInstancePick(t *testing.T) {
 	a, b := NewInstance("http://a/"), NewInstance("http://b")
 	c := &client{instances: []*Instance{a, b}}
-	a.SetDown()
+	a.shun()
 	for range 4 {
 		if got := c.pick(); got != b {
 			t.Fatalf("picked %s while a is down", got.Base())

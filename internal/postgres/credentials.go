@@ -108,8 +108,8 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Time) (*desk.IdempotentRecord, error) {
 	var rec desk.IdempotentRecord
 	var r desk.IdempotentResponse
-	err := s.pool.QueryRow(ctx, `SELECT item, status, content_type, etag, body FROM idempotency WHERE key = $1 AND created_ns >= $2`,
-		key, since.UnixNano()).Scan(&rec.Item, &r.Status, &r.ContentType, &r.ETag, &r.Body)
+	err := s.pool.QueryRow(ctx, `SELECT result, status, content_type, etag, body FROM idempotency WHERE key = $1 AND created_ns >= $2`,
+		key, since.UnixNano()).Scan(&rec.Result, &r.Status, &r.ContentType, &r.ETag, &r.Body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, desk.ErrNotFound
 	}
@@ -155,10 +155,10 @@ func (s *Store) RememberResponse(ctx context.Context, key string, now, expired t
 // claimIdempotencyKey records the key of the request an append belongs
 // to, in the append's transaction; a live record under the key means the
 // change was made already.
-func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, c *desk.IdempotencyClaim, item string) error {
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, item) VALUES ($1, $2, $3)
-		ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, item = excluded.item, status = 0, content_type = '', etag = '', body = NULL
-		WHERE idempotency.created_ns < $4`, c.Key, c.Created.UnixNano(), item, c.Expired.UnixNano())
+func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, c *desk.IdempotencyClaim, result string) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, result) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, result = excluded.result, status = 0, content_type = '', etag = '', body = NULL
+		WHERE idempotency.created_ns < $4`, c.Key, c.Created.UnixNano(), result, c.Expired.UnixNano())
 	if err != nil {
 		return fmt.Errorf("record idempotency key: %w", err)
 	}

@@ -241,3 +241,31 @@ func countEvents(t *testing.T, e *testEnv, id, typ string) int {
 	}
 	return n
 }
+
+func TestIdempotencyKeyAnswerLostAttachment(t *testing.T) {
+	e := newTestEnv(t)
+	var w workItem
+	e.must(201, "alice", "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "Printer log"}).json(t, &w)
+	path := "/api/v1/work-items/" + w.ID + "/attachments"
+	sum := sha256.Sum256([]byte("alice\x00POST\x00" + path + "\x00" + "att-1"))
+	ctx := desk.WithIdempotencyClaim(context.Background(), e.desk.NewIdempotencyClaim(hex.EncodeToString(sum[:])))
+	alice, err := e.desk.Person(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.desk.Attach(ctx, alice, w.ID, "printer.log", "text/plain", strings.NewReader("paper jam"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("alice", "POST", path+"?name=printer.log", []byte("paper jam"), "Idempotency-Key", "att-1", "Content-Type", "text/plain")
+	var got desk.Attachment
+	r.json(t, &got)
+	if r.status != 201 || got.ID != a.ID || r.header.Get("Idempotent-Replayed") != "reconstructed" {
+		t.Errorf("retry of an upload whose answer was lost: %d %+v, want 201 and attachment %s", r.status, got, a.ID)
+	}
+	var list struct{ Items []desk.Attachment }
+	e.must(200, "alice", "GET", path, nil).json(t, &list)
+	if len(list.Items) != 1 {
+		t.Errorf("%d attachments after the retry, want 1", len(list.Items))
+	}
+}

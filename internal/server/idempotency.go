@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
@@ -45,7 +47,8 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 // first instance died between committing and answering, cannot apply it
 // twice. The answer is remembered just after; a retry that finds the key
 // but no answer (the first request is finishing, or died) waits briefly
-// and is then answered with the item as it is, marked
+// and is then answered from what the request made or changed as it is now
+// (the item, the pulled item, or the attachment), marked
 // "Idempotent-Replayed: reconstructed". Requests that change no item
 // (configuration, refusals) remember their answer after running.
 func (s *Server) idempotent(h handlerFunc) handlerFunc {
@@ -90,14 +93,25 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 			}
 			cw2 := &captureWriter{ResponseWriter: w}
 			s.writeProblem(cw2, r, herr)
-			return s.desk.RememberResponse(r.Context(), scoped, desk.IdempotentResponse{
+			s.remember(r, scoped, desk.IdempotentResponse{
 				Status: cw2.status, ContentType: "application/problem+json", Body: cw2.buf.Bytes()}, claim.Claimed())
+			return nil
 		}
 		if cw.status >= 500 || cw.status == 0 {
 			return nil
 		}
-		return s.desk.RememberResponse(r.Context(), scoped, desk.IdempotentResponse{
+		s.remember(r, scoped, desk.IdempotentResponse{
 			Status: cw.status, ContentType: cw.Header().Get("Content-Type"), ETag: cw.Header().Get("ETag"), Body: cw.buf.Bytes()}, claim.Claimed())
+		return nil
+	}
+}
+
+// remember stores the answer already sent for a key. A failure is logged,
+// not answered: the client has its answer, and a claimed key's change is
+// recorded anyway, so a retry is answered from what it changed.
+func (s *Server) remember(r *http.Request, key string, resp desk.IdempotentResponse, claimed bool) {
+	if err := s.desk.RememberResponse(r.Context(), key, resp, claimed); err != nil {
+		s.log.WarnContext(r.Context(), "remember the answer to an Idempotency-Key", "path", r.URL.Path, "err", err)
 	}
 }
 
@@ -121,8 +135,8 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, key string, rec 
 		}
 		rec = next
 	}
-	w.Header().Set("Idempotent-Replayed", "true")
 	if prev := rec.Response; prev != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
 		w.Header().Set("Content-Type", prev.ContentType)
 		if prev.ETag != "" {
 			w.Header().Set("ETag", prev.ETag)
@@ -131,17 +145,30 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, key string, rec 
 		_, err := w.Write(prev.Body)
 		return err
 	}
-	if rec.Item == "" {
+	if rec.Result == "" {
 		return newProblem("idempotency-in-flight", "a request with this Idempotency-Key is still running; retry shortly")
 	}
-	v, err := s.desk.Item(r.Context(), personOf(r), rec.Item)
+	w.Header().Set("Idempotent-Replayed", "reconstructed")
+	if strings.HasPrefix(rec.Result, "ATT-") {
+		a, rc, err := s.desk.OpenAttachment(r.Context(), personOf(r), rec.Result)
+		if err != nil {
+			return err
+		}
+		rc.Close()
+		w.Header().Set("Location", "/api/v1/attachments/"+a.ID)
+		return writeJSON(w, http.StatusCreated, a)
+	}
+	v, err := s.desk.Item(r.Context(), personOf(r), rec.Result)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Idempotent-Replayed", "reconstructed")
-	status := http.StatusOK
-	if r.URL.Path == "/api/v1/work-items" {
-		status = http.StatusCreated
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/pull"):
+		w.Header().Set("ETag", etag(v.Item.Version))
+		return writeJSON(w, http.StatusOK, pullResult{Item: s.wireItem(r.Context(), v), Skipped: []svcflow.Skip{}})
+	case r.URL.Path == "/api/v1/work-items":
+		return s.writeItem(w, r, http.StatusCreated, v)
+	default:
+		return s.writeItem(w, r, http.StatusOK, v)
 	}
-	return s.writeItem(w, r, status, v)
 }

@@ -110,7 +110,7 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 			if req.write != nil {
 				err = req.write(ctx, tx)
 			} else if c := desk.PendingClaim(req.ctx); c != nil {
-				err = s.claimIdempotencyKey(ctx, tx, c, desk.ClaimItem(req.changes))
+				err = s.claimIdempotencyKey(ctx, tx, c, desk.ClaimResult(req.changes))
 			}
 			if err == nil && req.write == nil {
 				err = s.appendChanges(ctx, tx, req.changes)

@@ -96,8 +96,8 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Time) (*desk.IdempotentRecord, error) {
 	var rec desk.IdempotentRecord
 	var r desk.IdempotentResponse
-	err := s.readRow(ctx, `SELECT item, status, content_type, etag, body FROM idempotency WHERE key = ? AND created_ns >= ?`,
-		key, since.UnixNano()).Scan(&rec.Item, &r.Status, &r.ContentType, &r.ETag, &r.Body)
+	err := s.readRow(ctx, `SELECT result, status, content_type, etag, body FROM idempotency WHERE key = ? AND created_ns >= ?`,
+		key, since.UnixNano()).Scan(&rec.Result, &r.Status, &r.ContentType, &r.ETag, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, desk.ErrNotFound
 	}
@@ -143,14 +143,14 @@ const sqlRemember = `UPDATE idempotency SET status = ?, content_type = ?, etag =
 
 // sqlClaimKey records a request's key in its append's transaction unless
 // a live record holds it.
-const sqlClaimKey = `INSERT INTO idempotency (key, created_ns, item) VALUES (?, ?, ?)
-	ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, item = excluded.item, status = 0, content_type = '', etag = '', body = NULL
+const sqlClaimKey = `INSERT INTO idempotency (key, created_ns, result) VALUES (?, ?, ?)
+	ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, result = excluded.result, status = 0, content_type = '', etag = '', body = NULL
 	WHERE idempotency.created_ns < ?`
 
 // claimIdempotencyKey records the key of the request an append belongs
 // to; a live record under the key means the change was made already.
-func (s *Store) claimIdempotencyKey(ctx context.Context, tx *sql.Tx, c *desk.IdempotencyClaim, item string) error {
-	res, err := s.txExec(ctx, tx, sqlClaimKey, c.Key, c.Created.UnixNano(), item, c.Expired.UnixNano())
+func (s *Store) claimIdempotencyKey(ctx context.Context, tx *sql.Tx, c *desk.IdempotencyClaim, result string) error {
+	res, err := s.txExec(ctx, tx, sqlClaimKey, c.Key, c.Created.UnixNano(), result, c.Expired.UnixNano())
 	if err != nil {
 		return fmt.Errorf("record idempotency key: %w", err)
 	}

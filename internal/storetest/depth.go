@@ -217,7 +217,7 @@ func testIdempotencyKeys(t *testing.T, s desk.Store) {
 		t.Error("the append did not mark its claim recorded")
 	}
 	rec, err := s.IdempotentRecord(ctx, "k1", t0.Add(-time.Hour))
-	if err != nil || rec.Item != w.ID || rec.Response != nil {
+	if err != nil || rec.Result != w.ID || rec.Response != nil {
 		t.Fatalf("record after the append: %+v %v, want item %s and no response yet", rec, err, w.ID)
 	}
 	// A second append under the same key, even on the current version,
@@ -254,7 +254,7 @@ func testIdempotencyKeys(t *testing.T, s desk.Store) {
 			t.Fatal(err)
 		}
 	}
-	if rec, err := s.IdempotentRecord(ctx, "k2", t0.Add(-time.Hour)); err != nil || rec.Item != "" || rec.Response == nil || rec.Response.Status != 422 {
+	if rec, err := s.IdempotentRecord(ctx, "k2", t0.Add(-time.Hour)); err != nil || rec.Result != "" || rec.Response == nil || rec.Response.Status != 422 {
 		t.Errorf("unclaimed key: %+v %v, want the first answer (422)", rec, err)
 	}
 }
