@@ -57,6 +57,7 @@ func commands() []command {
 		{"backup", "copy the embedded store while it runs: backup BACKUP_DIR", runBackup},
 		{"restore", "restore a backup into an empty data directory: restore BACKUP_DIR", runRestore},
 		{"bench", "load-test the HTTP API of a child server on loopback", runBench},
+		{"scale", "generate work at scale, check it, time the list queries: scale generate|check|query", runScale},
 		{"user", "add a person: user add --email E --name N --role R", runUser},
 		{"token", "create an API token: token create --person ID", runToken},
 		{"version", "print the version", runVersion},

@@ -31,6 +31,11 @@ type Desk struct {
 	revisions map[string]*svcflow.ValueStream // "id@rev": revisions never change, so caching is safe
 	latest    []*svcflow.ValueStream          // the latest revisions, read again after latestTTL
 	latestAt  time.Time
+
+	dues dueCache // SLA due times of queued items, by version
+
+	pullMu  sync.Mutex
+	pulling map[string]bool // items a pull on this instance is starting now
 }
 
 // latestTTL is how long the list of latest stream revisions is reused. A

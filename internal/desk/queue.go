@@ -64,9 +64,9 @@ func (d *Desk) teamPolicy(ctx context.Context, team string) (svcflow.QueuePolicy
 // rank by. Ranking depends on the time (aging, SLA due), so it cannot be
 // done by an index; what keeps it fast with a million items is reading
 // only what ranks: the store returns just the team's queued visits (an
-// index holds only those, a small share of all items), and the events of
-// all of them, which SLA due times are computed from, come in one query
-// instead of one per item.
+// index holds only those, a small share of all items), and SLA due times
+// are remembered by item version (dueCache), so only the events of items
+// that changed since the last view are read, in one query.
 func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEntry, map[string]*svcflow.WorkItem, error) {
 	items, err := d.store.ListItems(ctx, ItemFilter{Teams: []string{team},
 		Statuses:    []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusResolved},
@@ -104,13 +104,9 @@ func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEn
 		waiting = append(waiting, w)
 		steps = append(steps, st)
 	}
-	var events map[string][]svcflow.Event
+	var dues []time.Time
 	if len(sc.policies) > 0 && len(waiting) > 0 {
-		ids := make([]string, len(waiting))
-		for i, w := range waiting {
-			ids[i] = w.ID
-		}
-		if events, err = d.store.EventsOfItems(ctx, ids); err != nil {
+		if dues, err = d.slaDues(ctx, sc, waiting, now); err != nil {
 			return nil, nil, fmt.Errorf("queue of %s: %w", team, err)
 		}
 	}
@@ -123,10 +119,8 @@ func (d *Desk) queueEntries(ctx context.Context, team string) ([]svcflow.QueueEn
 			queued = v.Entered
 		}
 		var due time.Time
-		if events != nil {
-			if sla := sc.status(w, events[w.ID], now); sla != nil {
-				due = firstDue(sla.Response.Due, sla.Resolution.Due)
-			}
+		if dues != nil {
+			due = dues[i]
 		}
 		out = append(out, svcflow.QueueEntry{
 			Item: w.ID, Priority: w.Priority, Entered: queued, Created: w.Created, Category: w.Category,

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"SLASchedule", testSLASchedule},
+		{"Scale", testScale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
