@@ -571,11 +571,19 @@ func (d *Desk) StreamStep(ctx context.Context, stream string, rev int, step stri
 
 // Contents pairs items with their free text, for lists.
 func (d *Desk) Contents(ctx context.Context, items []*svcflow.WorkItem) ([]*View, error) {
+	ids := make([]string, len(items))
+	for i, w := range items {
+		ids[i] = w.ID
+	}
+	contents, err := d.store.ItemContents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*View, len(items))
 	for i, w := range items {
-		c, err := d.store.ItemContent(ctx, w.ID)
-		if err != nil {
-			return nil, fmt.Errorf("load content of %s: %w", w.ID, err)
+		c, ok := contents[w.ID]
+		if !ok {
+			return nil, fmt.Errorf("load content of %s: %w", w.ID, ErrNotFound)
 		}
 		out[i] = &View{Item: w, Content: c}
 	}

@@ -25,21 +25,35 @@ type QueueView struct {
 
 // Queue ranks the items waiting in a team's queue (SPEC §5).
 func (d *Desk) Queue(ctx context.Context, actor *svcflow.Person, team string) (*QueueView, error) {
+	if err := mayQueue(actor, team); err != nil {
+		return nil, err
+	}
+	q, _, err := d.rankedQueue(ctx, team)
+	return q, err
+}
+
+// mayQueue says whether a person may see, and pull from, a team's queue.
+func mayQueue(actor *svcflow.Person, team string) error {
 	if actor.Role == svcflow.RoleRequester {
-		return nil, svcflow.Errorf(svcflow.ErrForbidden, "requesters have no team queues")
+		return svcflow.Errorf(svcflow.ErrForbidden, "requesters have no team queues")
 	}
 	if actor.Role == svcflow.RoleAgent && !slices.Contains(actor.Teams, team) {
-		return nil, svcflow.Errorf(svcflow.ErrForbidden, "%s is not a member of team %s", actor.ID, team)
+		return svcflow.Errorf(svcflow.ErrForbidden, "%s is not a member of team %s", actor.ID, team)
 	}
+	return nil
+}
+
+// rankedQueue ranks a team's queue and returns its items by id.
+func (d *Desk) rankedQueue(ctx context.Context, team string) (*QueueView, map[string]*svcflow.WorkItem, error) {
 	policy, err := d.teamPolicy(ctx, team)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	entries, _, err := d.queueEntries(ctx, team)
+	entries, byID, err := d.queueEntries(ctx, team)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &QueueView{Team: team, Policy: policy.String(), Entries: svcflow.RankQueue(policy, entries, d.now())}, nil
+	return &QueueView{Team: team, Policy: policy.String(), Entries: svcflow.RankQueue(policy, entries, d.now())}, byID, nil
 }
 
 func (d *Desk) teamPolicy(ctx context.Context, team string) (svcflow.QueuePolicy, error) {
@@ -141,15 +155,14 @@ type PullResult struct {
 // Pull starts the highest-ranked item of a team's queue whose step has room
 // under its WIP limit, for the actor (SPEC §5).
 func (d *Desk) Pull(ctx context.Context, actor *svcflow.Person, team string) (*PullResult, error) {
-	q, err := d.Queue(ctx, actor, team)
+	if err := mayQueue(actor, team); err != nil {
+		return nil, err
+	}
+	q, byID, err := d.rankedQueue(ctx, team)
 	if err != nil {
 		return nil, err
 	}
 	capacity := map[string]svcflow.StepCapacity{}
-	_, byID, err := d.queueEntries(ctx, team)
-	if err != nil {
-		return nil, err
-	}
 	for _, e := range q.Entries {
 		if _, done := capacity[e.Step]; done {
 			continue
@@ -159,15 +172,20 @@ func (d *Desk) Pull(ctx context.Context, actor *svcflow.Person, team string) (*P
 		if err != nil {
 			return nil, err
 		}
-		n, err := d.inProgress(ctx, w.Stream, e.Step)
-		if err != nil {
-			return nil, err
+		c := svcflow.StepCapacity{WIPLimit: st.WIPLimit}
+		if st.WIPLimit > 0 { // counting is only needed against a limit
+			if c.InProgress, err = d.inProgress(ctx, w.Stream, e.Step); err != nil {
+				return nil, err
+			}
 		}
-		capacity[e.Step] = svcflow.StepCapacity{WIPLimit: st.WIPLimit, InProgress: n}
+		capacity[e.Step] = c
 	}
 	res := &PullResult{}
 	for len(q.Entries) > 0 {
-		chosen, skipped := svcflow.Pull(q.Entries, capacity)
+		// Concurrent pulls on this instance take different items instead
+		// of all trying the best one: under load they would otherwise
+		// queue up behind each other's conflicts.
+		chosen, skipped := d.claimPull(q.Entries, capacity)
 		res.Skipped = append(res.Skipped, skipped...)
 		if chosen == nil {
 			msg := "the queue of " + team + " is empty"
@@ -177,6 +195,7 @@ func (d *Desk) Pull(ctx context.Context, actor *svcflow.Person, team string) (*P
 			return res, svcflow.Errorf(svcflow.ErrConflict, "%s", msg)
 		}
 		v, err := d.Act(ctx, actor, chosen.Item, 0, svcflow.Start{})
+		d.releasePull(chosen.Item)
 		if err == nil {
 			res.View = v
 			return res, nil
@@ -194,6 +213,36 @@ func (d *Desk) Pull(ctx context.Context, actor *svcflow.Person, team string) (*P
 		q.Entries = rest
 	}
 	return res, svcflow.Errorf(svcflow.ErrConflict, "the queue of %s is empty", team)
+}
+
+// claimPull chooses the best entry no other pull of this instance is
+// starting, and marks it as being started.
+func (d *Desk) claimPull(entries []svcflow.RankedEntry, capacity map[string]svcflow.StepCapacity) (*svcflow.RankedEntry, []svcflow.Skip) {
+	d.pullMu.Lock()
+	defer d.pullMu.Unlock()
+	free := entries
+	if len(d.pulling) > 0 {
+		free = make([]svcflow.RankedEntry, 0, len(entries))
+		for _, e := range entries {
+			if !d.pulling[e.Item] {
+				free = append(free, e)
+			}
+		}
+	}
+	chosen, skipped := svcflow.Pull(free, capacity)
+	if chosen != nil {
+		if d.pulling == nil {
+			d.pulling = map[string]bool{}
+		}
+		d.pulling[chosen.Item] = true
+	}
+	return chosen, skipped
+}
+
+func (d *Desk) releasePull(item string) {
+	d.pullMu.Lock()
+	delete(d.pulling, item)
+	d.pullMu.Unlock()
 }
 
 // inProgress counts the visits of a step that were started and not ended

@@ -115,6 +115,9 @@ type Items interface {
 	Append(ctx context.Context, changes ...*Change) error
 	Item(ctx context.Context, id string) (*svcflow.WorkItem, error)
 	ItemContent(ctx context.Context, id string) (Content, error)
+	// ItemContents loads the content of many items at once; missing ones
+	// are absent from the map.
+	ItemContents(ctx context.Context, ids []string) (map[string]Content, error)
 	ItemEvents(ctx context.Context, id string) ([]svcflow.Event, error)
 	// EventsOfItems loads the events of several items in one query, each
 	// item's in version order; items without events are left out.

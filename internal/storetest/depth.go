@@ -321,3 +321,29 @@ func testSLASchedule(t *testing.T, s desk.Store) {
 		t.Errorf("after a policy change: %v, want every item looked at again", got)
 	}
 }
+
+func testItemContents(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	a := f.open("Laptop fan loud", desk.OpenInput{Description: "since Monday"})
+	b := f.open("Badge does not open door 4", desk.OpenInput{})
+	got, err := s.ItemContents(ctx, []string{a.ID, b.ID, "INC-999999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*svcflow.WorkItem{a, b} {
+		one, err := s.ItemContent(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[w.ID], one) {
+			t.Errorf("%s: batch %+v, single %+v", w.ID, got[w.ID], one)
+		}
+	}
+	if _, ok := got["INC-999999"]; ok || len(got) != 2 {
+		t.Errorf("batch holds %d contents, want the 2 that exist", len(got))
+	}
+	if none, err := s.ItemContents(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("no ids: %v %v", none, err)
+	}
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"SLASchedule", testSLASchedule},
+		{"ItemContents", testItemContents},
 		{"Scale", testScale},
 	}
 	for _, tt := range tests {
