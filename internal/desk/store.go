@@ -262,7 +262,9 @@ type Credentials interface {
 	// RememberResponse stores the response to a keyed request and drops
 	// keys created before expired. When claimed, an append has recorded
 	// the key already and the response only completes it (it may be lost
-	// in a crash without harm: the change is recorded); otherwise it
-	// records the key, unless a live record holds it.
+	// in a crash without harm: the change is recorded), so it may return
+	// before the response is stored, which it is by the time an append
+	// submitted afterwards returns; otherwise it records the key, unless a
+	// live record holds it.
 	RememberResponse(ctx context.Context, key string, now, expired time.Time, r IdempotentResponse, claimed bool) error
 }

@@ -80,22 +80,27 @@ func (s *Store) Append(ctx context.Context, changes ...*desk.Change) error {
 
 // submit queues a request for the writer and waits for its verdict.
 func (s *Store) submit(req *appendRequest) error {
-	ctx := req.ctx
+	if err := s.enqueue(req); err != nil {
+		return err
+	}
+	// Once queued, wait for the verdict even if ctx ends: the append may
+	// be committed, and the caller must not be told otherwise.
+	return <-req.done
+}
+
+// enqueue queues a request for the writer.
+func (s *Store) enqueue(req *appendRequest) error {
 	s.w.mu.RLock()
+	defer s.w.mu.RUnlock()
 	if s.w.closed {
-		s.w.mu.RUnlock()
 		return errClosed
 	}
 	select {
 	case s.w.queue <- req:
-	case <-ctx.Done():
-		s.w.mu.RUnlock()
-		return ctx.Err()
+		return nil
+	case <-req.ctx.Done():
+		return req.ctx.Err()
 	}
-	s.w.mu.RUnlock()
-	// Once queued, wait for the verdict even if ctx ends: the append may
-	// be committed, and the caller must not be told otherwise.
-	return <-req.done
 }
 
 func (s *Store) commitBatch(batch []*appendRequest) {

@@ -111,7 +111,7 @@ func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Tim
 }
 
 // RememberResponse stores the response to a keyed request. A claimed
-// key's answer rides along in the next group commit instead of taking a
+// key's answer rides along in the next group commit, unawaited, instead of taking a
 // write transaction of its own.
 func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
 	purge := s.purgeDue(now)
@@ -134,7 +134,9 @@ func (s *Store) RememberResponse(ctx context.Context, key string, now, expired t
 		return nil
 	}
 	if claimed {
-		return s.submit(&appendRequest{ctx: ctx, write: write, done: make(chan error, 1)})
+		// Not waited for: the change and its key are committed already,
+		// and a retry that comes before this answer waits for it.
+		return s.enqueue(&appendRequest{ctx: context.WithoutCancel(ctx), write: write, done: make(chan error, 1)})
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error { return write(ctx, tx) })
 }
