@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -222,6 +223,23 @@ type calRules struct {
 
 // rules compiles c. Loading the zone costs microseconds, so callers doing a
 // lot of arithmetic (Compute) compile once.
+// zones caches time zones by name: time.LoadLocation reads and parses the
+// zone file on every call, which was a tenth of computing the SLA of a
+// queue's items, and a zone's rules do not change while the process runs.
+var zones sync.Map // name → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
 func (c *Calendar) rules() *calRules {
 	r := &calRules{loc: time.UTC}
 	if c == nil {
@@ -229,7 +247,7 @@ func (c *Calendar) rules() *calRules {
 		return r
 	}
 	if c.TimeZone != "" && c.TimeZone != "Local" {
-		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		if loc, err := loadLocation(c.TimeZone); err == nil {
 			r.loc = loc
 		}
 	}

@@ -90,7 +90,7 @@ func scaleGenerate(ctx context.Context, e *env, args []string) error {
 		opt.Progress = func(p scale.Progress) {
 			secs := p.Elapsed.Seconds()
 			line := fmt.Sprintf("%5.1f%%  %d items  %d events  %.0f items/s  %.0f events/s  %s",
-				100*float64(min(p.Items, p.Total))/float64(p.Total), p.Items, p.Events,
+				100*float64(p.Arrivals)/float64(p.Total), p.Items, p.Events,
 				float64(p.Items)/secs, float64(p.Events)/secs, p.Elapsed.Round(time.Second))
 			if live {
 				fmt.Fprintf(e.stderr, "\r%s ", line)

@@ -320,7 +320,14 @@ func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.Wo
 		return "$" + strconv.Itoa(len(args))
 	}
 	in := func(col string, vals []string) {
-		if len(vals) > 0 {
+		switch len(vals) {
+		case 0:
+		case 1:
+			// Equality, not = ANY: an index scan with an array condition
+			// does not return rows in index order, and the keyset order
+			// (service, status, num) then costs a sort of every match.
+			where = append(where, col+" = "+arg(vals[0]))
+		default:
 			where = append(where, col+" = ANY("+arg(vals)+")")
 		}
 	}

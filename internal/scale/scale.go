@@ -42,8 +42,9 @@ type Options struct {
 
 // Progress is how far a generation has got.
 type Progress struct {
-	Items, Events int // written so far
-	Total         int // items to write (Options.Items)
+	Arrivals      int // arrivals written so far, of Total
+	Items, Events int // written so far, spawned items included
+	Total         int // arrivals to write (Options.Items)
 	Elapsed       time.Duration
 }
 
@@ -127,11 +128,15 @@ func Generate(ctx context.Context, s desk.Store, opt Options) (Summary, error) {
 	sum := Summary{ByStatus: map[svcflow.Status]int{}, Queued: map[string]int{}, First: first}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []desk.BulkItem, 1)
+	type batch struct {
+		items    []desk.BulkItem
+		arrivals int // arrivals written once it is
+	}
+	batches := make(chan batch, 1)
 	genErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		var batch []desk.BulkItem
+		var b []desk.BulkItem
 		for i := range opt.Items {
 			if ctx.Err() != nil {
 				genErr <- ctx.Err()
@@ -143,28 +148,28 @@ func Generate(ctx context.Context, s desk.Store, opt Options) (Summary, error) {
 				return
 			}
 			for _, l := range tree {
-				batch = append(batch, desk.BulkItem{Item: l.w, Events: l.events, Content: l.content, Comments: l.comments})
+				b = append(b, desk.BulkItem{Item: l.w, Events: l.events, Content: l.content, Comments: l.comments})
 			}
-			if len(batch) >= opt.Batch || i == opt.Items-1 {
+			if len(b) >= opt.Batch || i == opt.Items-1 {
 				select {
-				case batches <- batch:
+				case batches <- batch{b, i + 1}:
 				case <-ctx.Done():
 					genErr <- ctx.Err()
 					return
 				}
-				batch = nil
+				b = nil
 			}
 		}
 		genErr <- nil
 	}()
 	for batch := range batches {
-		if err := bl.BulkLoad(ctx, batch); err != nil {
+		if err := bl.BulkLoad(ctx, batch.items); err != nil {
 			cancel()
 			for range batches {
 			}
 			return sum, fmt.Errorf("generate: %w", err)
 		}
-		for _, b := range batch {
+		for _, b := range batch.items {
 			w := b.Item
 			sum.Items++
 			sum.Events += len(b.Events)
@@ -175,7 +180,7 @@ func Generate(ctx context.Context, s desk.Store, opt Options) (Summary, error) {
 			}
 		}
 		if opt.Progress != nil {
-			opt.Progress(Progress{Items: sum.Items, Events: sum.Events, Total: opt.Items, Elapsed: time.Since(began)})
+			opt.Progress(Progress{Arrivals: batch.arrivals, Items: sum.Items, Events: sum.Events, Total: opt.Items, Elapsed: time.Since(began)})
 		}
 	}
 	if err := <-genErr; err != nil {

@@ -109,19 +109,14 @@ type world struct {
 	byRole     map[string][]*svcflow.Person
 	lineMgrs   []*svcflow.Person
 	monitoring *svcflow.Person
-	portal     *svcflow.Person
 	services   []string
 	svcWeights []float64 // cumulative, Zipf-like
-	tier       map[string]int
 }
 
 // buildWorld derives the people, teams and services from the seed.
 func buildWorld(seed uint64, people int) *world {
 	rng := rand.New(rand.NewPCG(seed, 0x5ca1e))
-	wd := &world{staffByID: map[string]*svcflow.Person{}, byTeam: map[string][]*svcflow.Person{}, byRole: map[string][]*svcflow.Person{}, tier: map[string]int{}}
-	for _, o := range organisations {
-		wd.tier[o.ID] = o.Tier
-	}
+	wd := &world{staffByID: map[string]*svcflow.Person{}, byTeam: map[string][]*svcflow.Person{}, byRole: map[string][]*svcflow.Person{}}
 	orgCum := cumulative(orgWeights)
 	total := 0.0
 	for i := range people {
@@ -165,7 +160,7 @@ func buildWorld(seed uint64, people int) *world {
 		wd.byRole[r] = wd.lineMgrs
 	}
 	wd.monitoring = staff("monitoring", "Monitoring", svcflow.RoleAgent, nil, nil)
-	wd.portal = staff("self-service-portal", "Self-service portal", svcflow.RoleAgent, nil, nil)
+	staff("self-service-portal", "Self-service portal", svcflow.RoleAgent, nil, nil)
 	weights := make([]float64, len(serviceNames))
 	for i := range weights {
 		weights[i] = 1 / math.Pow(float64(i+1), 0.9)
