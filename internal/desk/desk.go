@@ -328,7 +328,16 @@ func changesOf(res svcflow.Result, expected int) []*Change {
 // load reads an item the actor may see; others get not found, so an item's
 // existence does not leak (SPEC §8).
 func (d *Desk) load(ctx context.Context, actor *svcflow.Person, id string) (*svcflow.WorkItem, *svcflow.ValueStream, error) {
-	w, err := d.store.Item(ctx, id)
+	v, s, err := d.loadView(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v.Item, s, nil
+}
+
+// loadView loads an item the actor may see with its content, in one read.
+func (d *Desk) loadView(ctx context.Context, actor *svcflow.Person, id string) (*View, *svcflow.ValueStream, error) {
+	w, c, err := d.store.ItemView(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, svcflow.Errorf(svcflow.ErrNotFound, "no work item %s", id)
 	}
@@ -342,20 +351,13 @@ func (d *Desk) load(ctx context.Context, actor *svcflow.Person, id string) (*svc
 	if !canSee(actor, w, s) {
 		return nil, nil, svcflow.Errorf(svcflow.ErrNotFound, "no work item %s", id)
 	}
-	return w, s, nil
+	return &View{Item: w, Content: c}, s, nil
 }
 
 // Item returns a work item the actor may see.
 func (d *Desk) Item(ctx context.Context, actor *svcflow.Person, id string) (*View, error) {
-	w, _, err := d.load(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := d.store.ItemContent(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load content of %s: %w", id, err)
-	}
-	return &View{Item: w, Content: c}, nil
+	v, _, err := d.loadView(ctx, actor, id)
+	return v, err
 }
 
 // ItemEvents returns an item's events, for those who may see the item.
@@ -399,10 +401,11 @@ func (d *Desk) PostComment(ctx context.Context, actor *svcflow.Person, id string
 // that travel with its events (a comment, an attachment).
 func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, expected int, cmd svcflow.Command, with func(*Change)) (*View, error) {
 	for attempt := 0; ; attempt++ {
-		w, s, err := d.load(ctx, actor, id)
+		view, s, err := d.loadView(ctx, actor, id)
 		if err != nil {
 			return nil, err
 		}
+		w := view.Item
 		if err := mayAct(actor, cmd); err != nil {
 			return nil, err
 		}
@@ -450,11 +453,9 @@ func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, ex
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", svcflow.CommandName(cmd), id, err)
 		}
-		content, err := d.store.ItemContent(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return &View{Item: res.Item, Content: content}, nil
+		// An action does not change the item's own text (Patch does), so
+		// the text read with the item is still current.
+		return &View{Item: res.Item, Content: view.Content}, nil
 	}
 }
 

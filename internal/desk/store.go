@@ -115,6 +115,8 @@ type Items interface {
 	Append(ctx context.Context, changes ...*Change) error
 	Item(ctx context.Context, id string) (*svcflow.WorkItem, error)
 	ItemContent(ctx context.Context, id string) (Content, error)
+	// ItemView loads an item and its content at once.
+	ItemView(ctx context.Context, id string) (*svcflow.WorkItem, Content, error)
 	// ItemContents loads the content of many items at once; missing ones
 	// are absent from the map.
 	ItemContents(ctx context.Context, ids []string) (map[string]Content, error)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/svcflow/svcflow/internal/desk"
 )
@@ -23,7 +25,7 @@ const maxBatch = 64
 type appendRequest struct {
 	ctx     context.Context
 	changes []*desk.Change
-	write   func(context.Context, pgx.Tx) error // instead of changes: a small write that rides along
+	write   func(*pgx.Batch) // instead of changes: a small write that rides along
 	done    chan error
 }
 
@@ -107,32 +109,54 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	results := make([]error, len(batch))
 	ctx := context.Background() // the batch outlives any one request's context
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var pending []int
 		for i, req := range batch {
 			if err := req.ctx.Err(); err != nil {
-				results[i] = err
+				results[i] = err // given up before it was written
 				continue
 			}
-			if _, err := tx.Exec(ctx, "SAVEPOINT append"); err != nil {
-				return err
-			}
-			var err error
-			if req.write != nil {
-				err = req.write(ctx, tx)
-			} else if c := desk.PendingClaim(req.ctx); c != nil {
-				err = claimIdempotencyKey(ctx, tx, c, desk.ClaimResult(req.changes))
-			}
-			if err == nil && req.write == nil {
-				err = s.appendChanges(ctx, tx, req.changes)
-			}
-			if err != nil {
-				results[i] = conflictOr(err)
-				if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT append"); rerr != nil {
-					return fmt.Errorf("roll back a failed append: %w", rerr)
+			pending = append(pending, i)
+		}
+		// All appends go in one pipelined round trip, each in its own
+		// savepoint (named apart). When one fails, the pipeline stops
+		// there: that append is rolled back to its savepoint, which also
+		// undoes the appends sent after it, and those are sent again.
+		for len(pending) > 0 {
+			b := &pgx.Batch{}
+			current := -1
+			for _, i := range pending {
+				one := &pgx.Batch{}
+				one.Queue(fmt.Sprintf("SAVEPOINT append%d", i)).Exec(func(pgconn.CommandTag) error { current = i; return nil })
+				req := batch[i]
+				if req.write != nil {
+					req.write(one)
+				} else {
+					if c := desk.PendingClaim(req.ctx); c != nil {
+						queueClaim(one, c, desk.ClaimResult(req.changes))
+					}
+					if err := queueChanges(one, req.changes); err != nil {
+						results[i] = err // refused before anything was sent
+						continue
+					}
 				}
+				b.QueuedQueries = append(b.QueuedQueries, one.QueuedQueries...)
 			}
-			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT append"); err != nil {
-				return err
+			err := tx.SendBatch(ctx, b).Close()
+			if err == nil {
+				break
 			}
+			if current < 0 {
+				return err // not even the first savepoint: the transaction is gone
+			}
+			results[current] = conflictOr(err)
+			if isUniqueViolation(err) {
+				results[current] = desk.ErrConflict
+			}
+			if _, rerr := tx.Exec(ctx, fmt.Sprintf("ROLLBACK TO SAVEPOINT append%d", current)); rerr != nil {
+				return fmt.Errorf("roll back a failed append: %w (after %w)", rerr, err)
+			}
+			k := slices.Index(pending, current)
+			pending = pending[k+1:]
 		}
 		if s.beforeCommit != nil {
 			s.beforeCommit()

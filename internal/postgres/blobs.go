@@ -56,13 +56,6 @@ func (s *Store) OpenBlob(ctx context.Context, sum string) (io.ReadCloser, error)
 	return io.NopCloser(bytes.NewReader(data)), nil
 }
 
-// insertAttachment writes an attachment's metadata inside an append.
-func insertAttachment(ctx context.Context, tx pgx.Tx, a *desk.Attachment) error {
-	_, err := tx.Exec(ctx, `INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		a.ID, a.Item, a.Name, a.ContentType, a.Size, a.SHA256, a.UploadedBy, a.Created.UnixNano())
-	return err
-}
-
 const attachmentColumns = `id, item, name, content_type, size, sha256, uploaded_by, created_ns`
 
 func scanAttachment(sc interface{ Scan(...any) error }) (desk.Attachment, error) {

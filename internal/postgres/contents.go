@@ -3,8 +3,12 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
@@ -35,4 +39,25 @@ func (s *Store) ItemContents(ctx context.Context, ids []string) (map[string]desk
 		out[id] = c
 	}
 	return out, rows.Err()
+}
+
+// ItemView loads an item and its free text in one query.
+func (s *Store) ItemView(ctx context.Context, id string) (*svcflow.WorkItem, desk.Content, error) {
+	var state, form []byte
+	var c desk.Content
+	err := s.pool.QueryRow(ctx, `SELECT i.state, c.title, c.description, c.form FROM items i JOIN item_content c ON c.item = i.id WHERE i.id = $1`, id).
+		Scan(&state, &c.Title, &c.Description, &form)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, c, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, c, fmt.Errorf("load item %s: %w", id, err)
+	}
+	if len(form) > 2 { // "{}" and "null" hold no answers
+		if err := json.Unmarshal(form, &c.Form); err != nil {
+			return nil, c, fmt.Errorf("decode form of %s: %w", id, err)
+		}
+	}
+	w, err := decodeItem(state)
+	return w, c, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
@@ -127,47 +128,46 @@ func (s *Store) IdempotentRecord(ctx context.Context, key string, since time.Tim
 // transaction of its own.
 func (s *Store) RememberResponse(ctx context.Context, key string, now, expired time.Time, r desk.IdempotentResponse, claimed bool) error {
 	purge := s.purgeDue(now)
-	write := func(ctx context.Context, tx pgx.Tx) error {
+	write := func(b *pgx.Batch) {
 		if purge {
-			if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE created_ns < $1`, expired.UnixNano()); err != nil {
-				return fmt.Errorf("drop expired idempotency keys: %w", err)
-			}
+			b.Queue(`DELETE FROM idempotency WHERE created_ns < $1`, expired.UnixNano())
 		}
-		var err error
 		if claimed {
-			_, err = tx.Exec(ctx, `UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
+			b.Queue(`UPDATE idempotency SET status = $1, content_type = $2, etag = $3, body = $4 WHERE key = $5`,
 				r.Status, r.ContentType, r.ETag, r.Body, key)
 		} else {
-			_, err = tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES ($1, $2, $3, $4, $5, $6)
+			b.Queue(`INSERT INTO idempotency (key, created_ns, status, content_type, etag, body) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (key) DO NOTHING`, key, now.UnixNano(), r.Status, r.ContentType, r.ETag, r.Body)
 		}
-		if err != nil {
-			return fmt.Errorf("remember idempotent response: %w", err)
-		}
-		return nil
 	}
 	if claimed {
 		// Not waited for: the change and its key are committed already,
 		// and a retry that comes before this answer waits for it.
 		return s.enqueue(&appendRequest{ctx: context.WithoutCancel(ctx), write: write, done: make(chan error, 1)})
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error { return write(ctx, tx) })
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		write(&b)
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("remember idempotent response: %w", err)
+		}
+		return nil
+	})
 }
 
-// claimIdempotencyKey records the key of the request an append belongs
-// to, in the append's transaction; a live record under the key means the
-// change was made already.
-func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, c *desk.IdempotencyClaim, result string) error {
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (key, created_ns, result) VALUES ($1, $2, $3)
+// queueClaim queues the recording of the key of the request an append
+// belongs to; a live record under the key means the change was made
+// already, and the append fails with ErrKeyUsed.
+func queueClaim(b *pgx.Batch, c *desk.IdempotencyClaim, result string) {
+	b.Queue(`INSERT INTO idempotency (key, created_ns, result) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET created_ns = excluded.created_ns, result = excluded.result, status = 0, content_type = '', etag = '', body = NULL
-		WHERE idempotency.created_ns < $4`, c.Key, c.Created.UnixNano(), result, c.Expired.UnixNano())
-	if err != nil {
-		return fmt.Errorf("record idempotency key: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return desk.ErrKeyUsed
-	}
-	return nil
+		WHERE idempotency.created_ns < $4`, c.Key, c.Created.UnixNano(), result, c.Expired.UnixNano()).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return desk.ErrKeyUsed
+			}
+			return nil
+		})
 }
 
 // purgeEvery is how often a store drops expired idempotency keys: rarely,

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
@@ -29,35 +30,34 @@ func (s *Store) NextNumber(ctx context.Context, counter string) (int64, error) {
 	return n, nil
 }
 
-// appendChanges writes every change of one append: all the projections
-// first, then all the events under the events lock.
-func (s *Store) appendChanges(ctx context.Context, tx pgx.Tx, changes []*desk.Change) error {
+// queueChanges queues the statements of one append on b: all the
+// projections first, then all the events under the events lock. Each
+// statement whose result decides something has a callback that turns it
+// into an error (ErrConflict for a stale version); statements that fail
+// outright abort the rest, and the caller rolls the append back.
+func queueChanges(b *pgx.Batch, changes []*desk.Change) error {
 	for _, c := range changes {
-		if err := appendProjection(ctx, tx, c); err != nil {
+		if err := queueProjection(b, c); err != nil {
 			return err
 		}
 	}
-	if err := lockEvents(ctx, tx); err != nil {
-		return err
-	}
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtext($1))`, eventsLock)
 	for _, c := range changes {
 		for i := range c.Events {
-			seq, err := insertEvent(ctx, tx, &c.Events[i])
-			if isUniqueViolation(err) {
-				return desk.ErrConflict
-			}
+			e := &c.Events[i]
+			data, err := json.Marshal(e.Data)
 			if err != nil {
 				return fmt.Errorf("append event to %s: %w", c.Item.ID, err)
 			}
-			c.Events[i].Seq = seq
+			b.Queue(sqlInsertEvent, e.Item, e.Version, e.Time.UnixNano(), e.Actor, string(e.Type), e.Step, e.Activity, e.Before, e.After, string(data)).
+				QueryRow(func(row pgx.Row) error { return row.Scan(&e.Seq) })
 		}
 	}
 	return nil
 }
 
-// appendProjection writes what one change does to the item's rows, and
-// fails with ErrConflict when its expected version no longer holds.
-func appendProjection(ctx context.Context, tx pgx.Tx, c *desk.Change) error {
+// queueProjection queues what one change does to the item's rows.
+func queueProjection(b *pgx.Batch, c *desk.Change) error {
 	w := c.Item
 	if len(c.Events) == 0 {
 		return fmt.Errorf("append to %s: no events", w.ID)
@@ -74,15 +74,6 @@ func appendProjection(ctx context.Context, tx pgx.Tx, c *desk.Change) error {
 		team, assignee, step, vstate = v.Team, v.Person, v.Step, string(v.State)
 	}
 	if c.Expected == 0 {
-		_, err = tx.Exec(ctx, sqlInsertItem,
-			w.ID, itemNumber(w.ID), string(w.Kind), w.Stream, w.StreamRevision, string(w.Status), string(w.Priority), w.Category, w.Service, w.Organisation,
-			w.RequestedBy, w.RequestedFor, team, assignee, step, vstate, w.Created.UnixNano(), w.Updated.UnixNano(), w.Version, string(state))
-		if isUniqueViolation(err) {
-			return desk.ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("insert item %s: %w", w.ID, err)
-		}
 		content := c.Content
 		if content == nil {
 			content = &desk.Content{}
@@ -91,73 +82,53 @@ func appendProjection(ctx context.Context, tx pgx.Tx, c *desk.Change) error {
 		if err != nil {
 			return fmt.Errorf("insert content of %s: %w", w.ID, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO item_content (item, title, description, form) VALUES ($1, $2, $3, $4)`,
-			w.ID, content.Title, content.Description, string(form)); err != nil {
-			return fmt.Errorf("insert content of %s: %w", w.ID, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO item_search (item, title, description, comments) VALUES ($1, $2, $3, '')`,
-			w.ID, content.Title, content.Description); err != nil {
-			return fmt.Errorf("index %s: %w", w.ID, err)
-		}
+		b.Queue(sqlInsertItem,
+			w.ID, itemNumber(w.ID), string(w.Kind), w.Stream, w.StreamRevision, string(w.Status), string(w.Priority), w.Category, w.Service, w.Organisation,
+			w.RequestedBy, w.RequestedFor, team, assignee, step, vstate, w.Created.UnixNano(), w.Updated.UnixNano(), w.Version, string(state))
+		b.Queue(`INSERT INTO item_content (item, title, description, form) VALUES ($1, $2, $3, $4)`,
+			w.ID, content.Title, content.Description, string(form))
+		b.Queue(`INSERT INTO item_search (item, title, description, comments) VALUES ($1, $2, $3, '')`,
+			w.ID, content.Title, content.Description)
 	} else {
 		// Under READ COMMITTED a concurrent writer of the same row makes
 		// this wait for its commit and then re-check the WHERE on the new
 		// version: the loser affects no row and gets ErrConflict.
-		tag, err := tx.Exec(ctx, sqlUpdateItem,
+		b.Queue(sqlUpdateItem,
 			string(w.Kind), string(w.Status), string(w.Priority), w.Category, w.Service, w.RequestedFor, team, assignee, step, vstate,
-			w.Updated.UnixNano(), w.Version, string(state), w.ID, c.Expected)
-		if err != nil {
-			return fmt.Errorf("update item %s: %w", w.ID, err)
-		}
-		if tag.RowsAffected() != 1 {
-			return desk.ErrConflict
-		}
+			w.Updated.UnixNano(), w.Version, string(state), w.ID, c.Expected).
+			Exec(func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() != 1 {
+					return desk.ErrConflict
+				}
+				return nil
+			})
 		if ct := c.Content; ct != nil {
-			if _, err := tx.Exec(ctx, `UPDATE item_content SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID); err != nil {
-				return fmt.Errorf("update content of %s: %w", w.ID, err)
-			}
-			if _, err := tx.Exec(ctx, `UPDATE item_search SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID); err != nil {
-				return fmt.Errorf("index %s: %w", w.ID, err)
-			}
+			b.Queue(`UPDATE item_content SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID)
+			b.Queue(`UPDATE item_search SET title = $1, description = $2 WHERE item = $3`, ct.Title, ct.Description, w.ID)
 		}
 	}
 	for _, l := range w.Links {
 		if l.Type == svcflow.LinkCI {
-			if _, err := tx.Exec(ctx, `INSERT INTO item_cis (item, ci) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, l.Other); err != nil {
-				return fmt.Errorf("CIs of %s: %w", w.ID, err)
-			}
+			b.Queue(`INSERT INTO item_cis (item, ci) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, l.Other)
 		}
 	}
-	for _, p := range w.Watchers {
-		if _, err := tx.Exec(ctx, `INSERT INTO item_watchers (item, person) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, p); err != nil {
-			return fmt.Errorf("watchers of %s: %w", w.ID, err)
-		}
+	if len(w.Watchers) > 0 {
+		b.Queue(`INSERT INTO item_watchers (item, person) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, w.ID, w.Watchers)
 	}
 	if cm := c.Comment; cm != nil {
-		if _, err := tx.Exec(ctx, `INSERT INTO comments (id, item, author, public, body, created_ns) VALUES ($1, $2, $3, $4, $5, $6)`,
-			cm.ID, cm.Item, cm.Author, cm.Public, cm.Body, cm.Created.UnixNano()); err != nil {
-			return fmt.Errorf("insert comment on %s: %w", w.ID, err)
-		}
+		b.Queue(`INSERT INTO comments (id, item, author, public, body, created_ns) VALUES ($1, $2, $3, $4, $5, $6)`,
+			cm.ID, cm.Item, cm.Author, cm.Public, cm.Body, cm.Created.UnixNano())
 		if cm.Public {
-			if _, err := tx.Exec(ctx, `UPDATE item_search SET comments = comments || ' ' || $1 WHERE item = $2`, cm.Body, w.ID); err != nil {
-				return fmt.Errorf("index comment on %s: %w", w.ID, err)
-			}
+			b.Queue(`UPDATE item_search SET comments = comments || ' ' || $1 WHERE item = $2`, cm.Body, w.ID)
 		}
 	}
 	if m := c.SLAMark; m != nil {
-		_, err := tx.Exec(ctx, `INSERT INTO sla_marks (item, clock, kind, since_ns) VALUES ($1, $2, $3, $4)`,
+		b.Queue(`INSERT INTO sla_marks (item, clock, kind, since_ns) VALUES ($1, $2, $3, $4)`,
 			w.ID, string(m.Clock), string(m.Kind), m.Since.UnixNano())
-		if isUniqueViolation(err) {
-			return desk.ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("SLA mark on %s: %w", w.ID, err)
-		}
 	}
 	if a := c.Attachment; a != nil {
-		if err := insertAttachment(ctx, tx, a); err != nil {
-			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)
-		}
+		b.Queue(`INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			a.ID, a.Item, a.Name, a.ContentType, a.Size, a.SHA256, a.UploadedBy, a.Created.UnixNano())
 	}
 	return nil
 }
@@ -168,8 +139,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e *svcflow.Event) (int64, error
 		return 0, err
 	}
 	var seq int64
-	err = tx.QueryRow(ctx, `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+	err = tx.QueryRow(ctx, sqlInsertEvent,
 		e.Item, e.Version, e.Time.UnixNano(), e.Actor, string(e.Type), e.Step, e.Activity, e.Before, e.After, string(data)).Scan(&seq)
 	return seq, err
 }
@@ -478,6 +448,8 @@ func tsQuery(text string) string {
 }
 
 const (
+	sqlInsertEvent = `INSERT INTO events (subject, version, time_ns, actor, type, step, activity, before, after, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`
 	sqlInsertItem = `INSERT INTO items (id, num, kind, stream, stream_revision, status, priority, category,
 			service, organisation, requested_by, requested_for, team, assignee, step, visit_state, created_ns, updated_ns, version, state)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`

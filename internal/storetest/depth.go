@@ -342,6 +342,13 @@ func testItemContents(t *testing.T, s desk.Store) {
 		if !reflect.DeepEqual(got[w.ID], one) {
 			t.Errorf("%s: batch %+v, single %+v", w.ID, got[w.ID], one)
 		}
+		item, content, err := s.ItemView(ctx, w.ID)
+		if err != nil || !reflect.DeepEqual(item, w) || !reflect.DeepEqual(content, one) {
+			t.Errorf("%s: view %+v %+v %v, want the item and %+v", w.ID, item, content, err, one)
+		}
+	}
+	if _, _, err := s.ItemView(ctx, "INC-999999"); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("view of a missing item: %v, want ErrNotFound", err)
 	}
 	if _, ok := got["INC-999999"]; ok || len(got) != 2 {
 		t.Errorf("batch holds %d contents, want the 2 that exist", len(got))
