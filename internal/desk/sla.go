@@ -3,6 +3,9 @@ package desk
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -125,6 +128,9 @@ func (d *Desk) ItemSLA(ctx context.Context, actor *svcflow.Person, id string) (*
 // slaTickLimit bounds the items one tick looks at.
 const slaTickLimit = 5000
 
+// slaEventsChunk is how many items' events a tick reads in one query.
+const slaEventsChunk = 200
+
 // slaLookback is how far back a tick looks for items that have changed,
 // whatever their status: far longer than any gap between ticks.
 const slaLookback = 24 * time.Hour
@@ -151,19 +157,32 @@ func (d *Desk) SLATick(ctx context.Context) (recorded int, err error) {
 	defer func() {
 		// Saved even when the tick stops early: the looks done count.
 		if len(schedules) > 0 {
+			// In item order: two instances saving at once lock the rows
+			// in the same order, so they cannot deadlock.
+			slices.SortFunc(schedules, func(a, b SLASchedule) int { return strings.Compare(a.Item, b.Item) })
 			if serr := d.store.ScheduleSLA(context.WithoutCancel(ctx), schedules); serr != nil && err == nil {
 				err = serr
 			}
 		}
 	}()
 	system := &svcflow.Person{ID: svcflow.SystemActor, Role: svcflow.RoleAdmin}
+	// Instances ticking at once start at different places, so that they
+	// mostly record different items instead of racing for the same ones.
+	rand.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	var events map[string][]svcflow.Event
 items:
-	for _, w := range items {
-		events, err := d.store.ItemEvents(ctx, w.ID)
-		if err != nil {
-			return recorded, err
+	for k, w := range items {
+		if k%slaEventsChunk == 0 { // events in one query per chunk, not one per item
+			ids := make([]string, 0, slaEventsChunk)
+			for _, x := range items[k:min(k+slaEventsChunk, len(items))] {
+				ids = append(ids, x.ID)
+			}
+			if events, err = d.store.EventsOfItems(ctx, ids); err != nil {
+				return recorded, err
+			}
 		}
-		st := sc.status(w, events, now)
+		evs := events[w.ID]
+		st := sc.status(w, evs, now)
 		if st == nil {
 			schedules = append(schedules, SLASchedule{Item: w.ID, Version: w.Version})
 			continue
@@ -173,7 +192,7 @@ items:
 			if x.Clock == svcflow.SLAResolution {
 				clock = st.Resolution
 			}
-			if alreadyRecorded(events, x, clock.TargetSince) {
+			if alreadyRecorded(evs, x, clock.TargetSince) {
 				continue
 			}
 			mark := &SLAMark{Clock: x.Clock, Kind: x.Kind, Since: clock.TargetSince}

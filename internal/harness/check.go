@@ -164,14 +164,22 @@ func (r *run) check(ctx context.Context) error {
 		if err != nil || a.status != http.StatusOK {
 			return fmt.Errorf("check: search %s: %d %v", c.token, a.status, err)
 		}
-		var list struct{ Items []struct{ ID string } }
+		var list struct {
+			Items []struct{ ID, Title string }
+		}
 		if err := jsonInto(a.body, &list); err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
-		n := len(list.Items)
+		n, found := 0, false
+		for _, it := range list.Items {
+			if it.Title == "harness "+c.token {
+				n++
+				found = found || it.ID == c.id
+			}
+		}
 		if c.id != "" {
 			made++
-			if n == 0 || (n == 1 && list.Items[0].ID != c.id) {
+			if !found {
 				lost++
 				problem("creation %s (acknowledged as %s) is missing", c.token, c.id)
 			}

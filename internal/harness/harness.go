@@ -335,7 +335,7 @@ func (r *run) do(ctx context.Context, op string, k int, due time.Time) {
 	st := r.stats[op]
 	switch op {
 	case "create":
-		token := fmt.Sprintf("hc%s%d", r.id, r.seq.Add(1))
+		token := fmt.Sprintf("hc%s%dz", r.id, r.seq.Add(1)) // z: no token is a prefix of another
 		a, err := r.c.do(ctx, "POST", "/api/v1/work-items", map[string]any{"kind": "incident", "title": "harness " + token, "entry": "monitoring"}, r.key("create"))
 		st.record(a, err, time.Since(due))
 		c := created{token: token, unknown: err != nil}

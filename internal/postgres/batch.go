@@ -121,8 +121,16 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		// savepoint (named apart). When one fails, the pipeline stops
 		// there: that append is rolled back to its savepoint, which also
 		// undoes the appends sent after it, and those are sent again.
+		// The events lock comes first, before any row: a batch that took it
+		// after updating an item could deadlock with another instance's
+		// batch holding it and waiting for that item.
+		first := true
 		for len(pending) > 0 {
 			b := &pgx.Batch{}
+			if first {
+				b.Queue(`SELECT pg_advisory_xact_lock(hashtext($1))`, eventsLock)
+				first = false
+			}
 			current := -1
 			for _, i := range pending {
 				one := &pgx.Batch{}
@@ -146,7 +154,7 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 				break
 			}
 			if current < 0 {
-				return err // not even the first savepoint: the transaction is gone
+				return err // not even the lock or the first savepoint: the transaction is gone
 			}
 			results[current] = conflictOr(err)
 			if isUniqueViolation(err) {

@@ -31,7 +31,7 @@ func (s *Store) NextNumber(ctx context.Context, counter string) (int64, error) {
 }
 
 // queueChanges queues the statements of one append on b: all the
-// projections first, then all the events under the events lock. Each
+// projections, then all the events (the caller holds the events lock). Each
 // statement whose result decides something has a callback that turns it
 // into an error (ErrConflict for a stale version); statements that fail
 // outright abort the rest, and the caller rolls the append back.
@@ -41,7 +41,6 @@ func queueChanges(b *pgx.Batch, changes []*desk.Change) error {
 			return err
 		}
 	}
-	b.Queue(`SELECT pg_advisory_xact_lock(hashtext($1))`, eventsLock)
 	for _, c := range changes {
 		for i := range c.Events {
 			e := &c.Events[i]

@@ -61,12 +61,13 @@ var _ desk.Store = (*Store)(nil)
 const (
 	// migrateLock is held, per schema, by the instance migrating it.
 	migrateLock = "svcflow-migrate"
-	// eventsLock is taken by every transaction just before it writes
-	// events, and held to its commit. It makes seq order commit order, so
-	// a consumer reading Events(after) never skips an event that commits
-	// late with a lower seq, and it serialises the max(version)+1 of
-	// configuration events. Nothing but event inserts follows it in a
-	// transaction, so it cannot join a deadlock with row locks.
+	// eventsLock is taken by every transaction that writes events, and
+	// held to its commit. It makes seq order commit order, so a consumer
+	// reading Events(after) never skips an event that commits late with a
+	// lower seq, and it serialises the max(version)+1 of configuration
+	// events. The group commit of appends takes it first of all, before
+	// any item row; configuration writes take it last, after rows that
+	// appends do not lock. So it cannot join a deadlock with row locks.
 	eventsLock = "svcflow-events"
 )
 
