@@ -15,7 +15,7 @@ import (
 // SLADue returns the items the SLA ticker must look at: open or changed
 // lately, and without a current schedule or due for a look.
 func (s *Store) SLADue(ctx context.Context, now, changedSince time.Time, limit int) ([]*svcflow.WorkItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT i.state FROM items i LEFT JOIN sla_schedule s ON s.item = i.id
+	items, err := s.queryItems(ctx, `SELECT i.state FROM items i LEFT JOIN sla_schedule s ON s.item = i.id
 		WHERE i.id IN (SELECT id FROM items WHERE status IN ('new', 'in_progress', 'on_hold', 'resolved')
 			UNION SELECT id FROM items WHERE updated_ns >= $1)
 		AND (s.item IS NULL OR s.version <> i.version OR s.next_ns <= $2)
@@ -23,20 +23,7 @@ func (s *Store) SLADue(ctx context.Context, now, changedSince time.Time, limit i
 	if err != nil {
 		return nil, fmt.Errorf("items due for an SLA look: %w", err)
 	}
-	defer rows.Close()
-	var out []*svcflow.WorkItem
-	for rows.Next() {
-		var state []byte
-		if err := rows.Scan(&state); err != nil {
-			return nil, fmt.Errorf("items due for an SLA look: %w", err)
-		}
-		w, err := decodeItem(state)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return items, nil
 }
 
 // ScheduleSLA saves when items next need an SLA look, in one round trip.

@@ -181,6 +181,28 @@ func (s *Store) Item(ctx context.Context, id string) (*svcflow.WorkItem, error) 
 	return decodeItem(state)
 }
 
+// queryItems runs a query whose one column is an item's state.
+func (s *Store) queryItems(ctx context.Context, q string, args ...any) ([]*svcflow.WorkItem, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*svcflow.WorkItem
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, err
+		}
+		w, err := decodeItem(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 func decodeItem(state []byte) (*svcflow.WorkItem, error) {
 	var w svcflow.WorkItem
 	if err := json.Unmarshal(state, &w); err != nil {
@@ -387,24 +409,11 @@ func (s *Store) ListItems(ctx context.Context, f desk.ItemFilter) ([]*svcflow.Wo
 		q = "SELECT state FROM items WHERE num IN (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY num DESC LIMIT ?"
 		qargs = append(qargs, limit)
 	}
-	rows, err := s.read.QueryContext(ctx, q, qargs...)
+	items, err := s.queryItems(ctx, q, qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}
-	defer rows.Close()
-	var out []*svcflow.WorkItem
-	for rows.Next() {
-		var state []byte
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		w, err := decodeItem(state)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return items, nil
 }
 
 // ftsQuery turns user text into an FTS5 query of quoted terms, each a
