@@ -92,6 +92,11 @@ func runMigrateStore(ctx context.Context, e *env, args []string) error {
 	}
 	defer tx.Rollback(ctx)
 	copied := map[string]int64{}
+	// Migrations seed counters (the SLA generation); the copy brings the
+	// source's own.
+	if _, err := tx.Exec(ctx, `DELETE FROM counters`); err != nil {
+		return fmt.Errorf("migrate-store: counters: %w", err)
+	}
 	for _, t := range storeTables {
 		c, err := copyTable(ctx, src.DB(), tx, t.name, t.cols)
 		if err != nil {

@@ -141,6 +141,12 @@ const slaLookback = 24 * time.Hour
 // losers of a race see a conflict and move on. It returns how many it
 // recorded.
 func (d *Desk) SLATick(ctx context.Context) (recorded int, err error) {
+	// The generation before the policies: if they change in between, the
+	// schedules computed here are refused, never saved stale.
+	generation, err := d.store.SLAGeneration(ctx)
+	if err != nil {
+		return 0, err
+	}
 	sc, err := d.slaContext(ctx)
 	if err != nil || len(sc.policies) == 0 {
 		return 0, err
@@ -160,7 +166,7 @@ func (d *Desk) SLATick(ctx context.Context) (recorded int, err error) {
 			// In item order: two instances saving at once lock the rows
 			// in the same order, so they cannot deadlock.
 			slices.SortFunc(schedules, func(a, b SLASchedule) int { return strings.Compare(a.Item, b.Item) })
-			if serr := d.store.ScheduleSLA(context.WithoutCancel(ctx), schedules); serr != nil && err == nil {
+			if serr := d.store.ScheduleSLA(context.WithoutCancel(ctx), generation, schedules); serr != nil && err == nil {
 				err = serr
 			}
 		}
@@ -207,7 +213,8 @@ items:
 			w = v.Item // the version this status holds for: a later one is someone else's
 		}
 		if next, ok := nextSLALook(st, now); ok {
-			schedules = append(schedules, SLASchedule{Item: w.ID, Version: w.Version, Next: next})
+			schedules = append(schedules, SLASchedule{Item: w.ID, Version: w.Version, Next: next,
+				Due: firstDue(st.Response.Due, st.Resolution.Due)})
 		}
 	}
 	return recorded, nil

@@ -66,11 +66,32 @@ func (d *Desk) slaDues(ctx context.Context, sc *slaContext, items []*svcflow.Wor
 	if len(missing) == 0 {
 		return dues, nil
 	}
-	events, err := d.store.EventsOfItems(ctx, missing)
+	// The SLA ticker saves each item version's due time with its
+	// schedule: items unchanged since its last look need no events, even
+	// on an instance that has just started.
+	fresh := map[string]dueEntry{}
+	saved, err := d.store.SLASchedules(ctx, missing)
 	if err != nil {
 		return nil, fmt.Errorf("SLA due times of %d items: %w", len(missing), err)
 	}
-	fresh := map[string]dueEntry{}
+	missing = missing[:0]
+	for i, w := range items {
+		if !miss[i] {
+			continue
+		}
+		if sc, ok := saved[w.ID]; ok && sc.Version == w.Version {
+			dues[i], miss[i] = sc.Due, false
+			fresh[w.ID] = dueEntry{version: w.Version, due: sc.Due}
+			continue
+		}
+		missing = append(missing, w.ID)
+	}
+	var events map[string][]svcflow.Event
+	if len(missing) > 0 {
+		if events, err = d.store.EventsOfItems(ctx, missing); err != nil {
+			return nil, fmt.Errorf("SLA due times of %d items: %w", len(missing), err)
+		}
+	}
 	for i, w := range items {
 		if !miss[i] {
 			continue

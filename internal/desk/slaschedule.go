@@ -12,12 +12,14 @@ import (
 // warning or breach of a running clock, or never (zero Next) when none is
 // running. A new version of the item makes it void, and so does any change
 // to SLA policies, calendars or organisations, which clears the schedule
-// in the same transaction. It lives in the store, not in one instance's
+// and moves the SLA generation on in the same transaction; schedules
+// computed under an older generation are not saved. It lives in the store, not in one instance's
 // memory, so that every instance's ticker skips the same items.
 type SLASchedule struct {
 	Item    string
 	Version int
 	Next    time.Time
+	Due     time.Time // the first due time of its running clocks, zero without one
 }
 
 // SLASchedules is how the SLA ticker finds the few items it must look at
@@ -27,9 +29,17 @@ type SLASchedules interface {
 	// changedSince, that have no schedule for their current version or
 	// whose scheduled look is at or before now.
 	SLADue(ctx context.Context, now, changedSince time.Time, limit int) ([]*svcflow.WorkItem, error)
-	// ScheduleSLA saves schedules; one for an older version than the one
+	// SLAGeneration counts the changes to SLA inputs (policies, calendars,
+	// organisations): each one voids every schedule.
+	SLAGeneration(ctx context.Context) (int64, error)
+	// ScheduleSLA saves schedules computed under the inputs of generation;
+	// when the inputs have changed since, it saves nothing (the schedules
+	// may be stale). One for an older version of an item than the one
 	// saved already is ignored.
-	ScheduleSLA(ctx context.Context, s []SLASchedule) error
+	ScheduleSLA(ctx context.Context, generation int64, s []SLASchedule) error
+	// SLASchedules returns the saved schedules of the items among ids that
+	// have one, whatever their version.
+	SLASchedules(ctx context.Context, ids []string) (map[string]SLASchedule, error)
 }
 
 // nextSLALook is the next instant after now at which a running clock of

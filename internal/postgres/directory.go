@@ -33,6 +33,11 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 			return err
 		}
 		if slaInputs[table] {
+			// The generation first: its row lock makes a concurrent save of
+			// schedules wait, then see the new generation and save nothing.
+			if _, err := tx.Exec(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'sla_generation'`); err != nil {
+				return fmt.Errorf("move the SLA generation on: %w", err)
+			}
 			if _, err := tx.Exec(ctx, `DELETE FROM sla_schedule`); err != nil {
 				return fmt.Errorf("clear the SLA schedule: %w", err)
 			}

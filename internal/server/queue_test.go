@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 // TestQueueAndPull: the service desk's queue is ranked by priority, and a
@@ -61,5 +64,45 @@ func TestQueueShowsSLADue(t *testing.T) {
 	e.must(200, "alice", "GET", "/api/v1/teams/service-desk/queue", nil).json(t, &q)
 	if len(q.Entries) != 1 || q.Entries[0].SLADue == nil || !q.Entries[0].SLADue.Equal(t0.Add(4*time.Hour)) {
 		t.Errorf("entries %+v, want the response due at t0+4h", q.Entries)
+	}
+}
+
+// TestQueueDueFromSLASchedule: the SLA ticker saves each item version's due
+// time, and an instance that has just started ranks its queue with it
+// instead of reading the events.
+func TestQueueDueFromSLASchedule(t *testing.T) {
+	e := newTestEnv(t)
+	e.must(201, "ada", "POST", "/api/v1/sla-policies", map[string]any{"id": "std", "name": "Standard",
+		"targets": []map[string]any{{"priority": "P5", "response": "4h", "resolution": "2d"}}})
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Low"})
+	if _, err := e.desk.SLATick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := e.store.SLASchedules(context.Background(), []string{w.ID})
+	if err != nil || !saved[w.ID].Due.Equal(t0.Add(4*time.Hour)) {
+		t.Fatalf("schedule saved by the tick: %+v %v, want the response due at t0+4h", saved, err)
+	}
+	// A marker due time for the same version shows the view reads the
+	// schedule rather than the events.
+	g, err := e.store.SLAGeneration(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := saved[w.ID]
+	marker.Due = t0.Add(time.Hour)
+	if err := e.store.ScheduleSLA(context.Background(), g, []desk.SLASchedule{marker}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := desk.New(desk.Options{Store: e.store, Now: e.clock}) // another instance, nothing cached
+	alice, err := fresh.Person(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := fresh.Queue(context.Background(), alice, "service-desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Entries) != 1 || !q.Entries[0].SLADue.Equal(marker.Due) {
+		t.Errorf("entries %+v, want the saved due time %v", q.Entries, marker.Due)
 	}
 }

@@ -283,13 +283,23 @@ func testSLASchedule(t *testing.T, s desk.Store) {
 	if got := due(t0); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
 		t.Fatalf("before any schedule: %v, want every open item", got)
 	}
+	generation, err := s.SLAGeneration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	schedule := func(ss ...desk.SLASchedule) {
 		t.Helper()
-		if err := s.ScheduleSLA(ctx, ss); err != nil {
+		if err := s.ScheduleSLA(ctx, generation, ss); err != nil {
 			t.Fatal(err)
 		}
 	}
-	schedule(desk.SLASchedule{Item: a.ID, Version: a.Version, Next: t0.Add(time.Hour)}, desk.SLASchedule{Item: b.ID, Version: b.Version})
+	dueA := t0.Add(3 * time.Hour)
+	schedule(desk.SLASchedule{Item: a.ID, Version: a.Version, Next: t0.Add(time.Hour), Due: dueA}, desk.SLASchedule{Item: b.ID, Version: b.Version})
+	saved, err := s.SLASchedules(ctx, []string{a.ID, b.ID, c.ID})
+	if err != nil || len(saved) != 2 || !saved[a.ID].Due.Equal(dueA) || !saved[a.ID].Next.Equal(t0.Add(time.Hour)) ||
+		!saved[b.ID].Next.IsZero() || !saved[b.ID].Due.IsZero() || saved[b.ID].Version != b.Version {
+		t.Errorf("saved schedules %+v %v, want a's next look and due time, b's none, nothing for c", saved, err)
+	}
 	if got := due(t0); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("now: %v, want only the unscheduled item", got)
 	}
@@ -316,12 +326,20 @@ func testSLASchedule(t *testing.T, s desk.Store) {
 	if items, _ := s.SLADue(ctx, t0, t0.Add(time.Minute), 100); len(items) != 0 {
 		t.Errorf("a cancelled item changed before the lookback is still due: %v", items)
 	}
-	// New SLA inputs void every schedule.
+	// New SLA inputs void every schedule, and schedules computed under the
+	// old ones are not saved.
 	if err := f.desk.SaveSLAPolicy(ctx, nil, &svcflow.SLAPolicy{ID: "p", Targets: []svcflow.SLATarget{{Priority: svcflow.P3, Response: svcflow.MustParseDuration("1h")}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := due(t0); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
 		t.Errorf("after a policy change: %v, want every item looked at again", got)
+	}
+	schedule(desk.SLASchedule{Item: a.ID, Version: a.Version}) // under the old generation
+	if got := due(t0); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
+		t.Errorf("a schedule computed before the policy change was saved: due %v", got)
+	}
+	if g, err := s.SLAGeneration(ctx); err != nil || g <= generation {
+		t.Errorf("generation %d after a policy change (%v), want more than %d", g, err, generation)
 	}
 }
 
