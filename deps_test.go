@@ -21,10 +21,11 @@ var allowed = map[string][]string{
 	"internal/draw":      {"."},
 	"internal/streamdef": {"."},
 	"internal/library":   {".", "internal/streamdef"},
-	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library"},
+	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow"},
 	"internal/eventlog":  {"."},
 	"internal/auth":      {},
 	"internal/golden":    {}, // tests only
+	"internal/dataset":   {}, // tests only
 	"internal/csvimport": {"."},
 	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
