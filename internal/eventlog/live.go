@@ -1,0 +1,173 @@
+package eventlog
+
+import (
+	svcflow "github.com/svcflow/svcflow"
+)
+
+// Activities that ItemLog gives the item-level events, beside the step ids
+// of the visit events. ActivityResolved is the resolution point analyses
+// measure time_to_resolve to (SPEC §3).
+const (
+	ActivityCreated  = "created"
+	ActivityResolved = "resolved"
+	ActivityReopened = "reopened"
+	ActivityClosed   = "closed"
+	ActivityValue    = "value"
+)
+
+// The case and event attributes ItemLog writes.
+const (
+	AttrTeam     = "org:group" // the team whose queue the visit is in, on every visit event
+	AttrOutcome  = "outcome"   // the outcome a completion chose
+	AttrKind     = "kind"
+	AttrStream   = "stream"
+	AttrService  = "service"
+	AttrPriority = "priority"
+	AttrOrg      = "organisation"
+)
+
+// ItemLog builds a compact log from svcflow's own events, the live store's
+// reader: a case per work item, the visit events as lifecycle transitions
+// of their step (the same mapping as the XES export, see Lifecycle), and
+// the item's creation, resolution, reopening, closing and value as events
+// without a lifecycle. Comments, links and other events that neither move
+// work nor change what it is are left out.
+type ItemLog struct {
+	b                                    *Builder
+	team, outcome                        int
+	kind, stream, service, priority, org int
+	teamOf                               map[uint32]uint32 // case → team of its current visit
+	attrs                                []uint32
+}
+
+// NewItemLog returns an empty ItemLog.
+func NewItemLog() *ItemLog {
+	b := NewBuilder()
+	x := &ItemLog{b: b, teamOf: map[uint32]uint32{}}
+	x.team, x.outcome = b.EventColumn(AttrTeam), b.EventColumn(AttrOutcome)
+	x.kind, x.stream, x.service = b.CaseColumn(AttrKind), b.CaseColumn(AttrStream), b.CaseColumn(AttrService)
+	x.priority, x.org = b.CaseColumn(AttrPriority), b.CaseColumn(AttrOrg)
+	x.attrs = make([]uint32, 2)
+	return x
+}
+
+// Add adds one event; events of one item must come in version order.
+func (x *ItemLog) Add(e svcflow.Event) {
+	b := x.b
+	c := b.Case(b.InternString(e.Item))
+	var activity string
+	phase := PhaseNone
+	x.attrs[x.team], x.attrs[x.outcome] = 0, 0
+	switch {
+	case e.Type == svcflow.EventCreated:
+		activity = ActivityCreated
+		x.setCase(c, x.kind, string(e.Data.Kind))
+		x.setCase(c, x.stream, e.Data.Stream)
+		x.setCase(c, x.service, e.Data.Service)
+		x.setCase(c, x.priority, string(e.Data.Priority))
+		x.setCase(c, x.org, e.Data.Organisation)
+	case e.Type.IsStepEvent():
+		t, _ := Lifecycle(e.Type)
+		phase, _ = PhaseOf(string(t))
+		activity = e.Step
+		if e.Data.Team != "" {
+			x.teamOf[c] = b.InternString(e.Data.Team)
+		}
+		x.attrs[x.team] = x.teamOf[c]
+		if e.Type == svcflow.EventStepCompleted {
+			x.attrs[x.outcome] = b.InternString(e.Data.Outcome)
+		}
+	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusResolved):
+		activity = ActivityResolved
+	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusClosed):
+		activity = ActivityClosed
+	case e.Type == svcflow.EventReopened:
+		activity = ActivityReopened
+	case e.Type == svcflow.EventValueReached:
+		activity = ActivityValue
+	case e.Type == svcflow.EventReclassified && e.Data.Kind != "":
+		x.setCase(c, x.kind, string(e.Data.Kind))
+		return
+	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "priority":
+		x.setCase(c, x.priority, e.After)
+		return
+	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "service":
+		x.setCase(c, x.service, e.After)
+		return
+	default:
+		return
+	}
+	resource := e.Data.Person
+	if resource == "" && e.Type == svcflow.EventStepCompleted {
+		resource = e.Actor
+	}
+	b.Add(Event{Case: c, Activity: b.InternString(activity), Resource: b.InternString(resource),
+		Time: e.Time.UnixNano(), Phase: phase, Attrs: x.attrs})
+}
+
+func (x *ItemLog) setCase(c uint32, col int, v string) {
+	if v != "" {
+		x.b.SetCaseAttr(c, col, x.b.InternString(v))
+	}
+}
+
+// Build returns the log. The ItemLog must not be used again.
+func (x *ItemLog) Build() *Log {
+	l, _ := x.b.Build() // every lifecycle value is standard: no notes
+	return l
+}
+
+// SelectCases returns a log of the cases keep accepts, sharing l's strings.
+func (l *Log) SelectCases(keep func(c int) bool) *Log {
+	out := &Log{Strings: l.Strings, Offsets: []uint32{0}}
+	var idx []int
+	for c := range l.CaseID {
+		if keep(c) {
+			idx = append(idx, c)
+		}
+	}
+	n := 0
+	for _, c := range idx {
+		from, to := l.Case(c)
+		n += to - from
+	}
+	out.Activity = make([]uint32, 0, n)
+	out.Resource = make([]uint32, 0, n)
+	out.Time = make([]int64, 0, n)
+	if l.Start != nil {
+		out.Start = make([]int64, 0, n)
+	}
+	if l.Phase != nil {
+		out.Phase = make([]Phase, 0, n)
+	}
+	out.EventAttrs = make([]Column, len(l.EventAttrs))
+	for i, col := range l.EventAttrs {
+		out.EventAttrs[i] = Column{Name: col.Name, Values: make([]uint32, 0, n)}
+	}
+	out.CaseAttrs = make([]Column, len(l.CaseAttrs))
+	for i, col := range l.CaseAttrs {
+		out.CaseAttrs[i] = Column{Name: col.Name, Values: make([]uint32, 0, len(idx))}
+	}
+	for _, c := range idx {
+		from, to := l.Case(c)
+		out.CaseID = append(out.CaseID, l.CaseID[c])
+		out.Activity = append(out.Activity, l.Activity[from:to]...)
+		out.Resource = append(out.Resource, l.Resource[from:to]...)
+		out.Time = append(out.Time, l.Time[from:to]...)
+		if l.Start != nil {
+			out.Start = append(out.Start, l.Start[from:to]...)
+		}
+		if l.Phase != nil {
+			out.Phase = append(out.Phase, l.Phase[from:to]...)
+		}
+		for i, col := range l.EventAttrs {
+			out.EventAttrs[i].Values = append(out.EventAttrs[i].Values, col.Values[from:to]...)
+		}
+		for i, col := range l.CaseAttrs {
+			out.CaseAttrs[i].Values = append(out.CaseAttrs[i].Values, col.Values[c])
+		}
+		out.Offsets = append(out.Offsets, uint32(len(out.Activity)))
+	}
+	out.DuplicateRows = out.countDuplicates()
+	return out
+}

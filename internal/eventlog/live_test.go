@@ -1,0 +1,53 @@
+package eventlog
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	svcflow "github.com/svcflow/svcflow"
+)
+
+func TestItemLog(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	evs := []svcflow.Event{
+		{Item: "INC-1", Time: at(0), Type: svcflow.EventCreated, Data: svcflow.EventData{Kind: "incident", Stream: "restore", Priority: "P3", Service: "mail"}},
+		{Item: "INC-1", Time: at(0), Type: svcflow.EventStepEntered, Step: "triage", Data: svcflow.EventData{Team: "desk"}},
+		{Item: "REQ-2", Time: at(1), Type: svcflow.EventCreated, Data: svcflow.EventData{Kind: "service_request"}},
+		{Item: "INC-1", Time: at(2), Type: svcflow.EventCommented},
+		{Item: "INC-1", Time: at(3), Type: svcflow.EventStepStarted, Step: "triage", Data: svcflow.EventData{Person: "ann"}},
+		{Item: "INC-1", Time: at(4), Type: svcflow.EventFieldChanged, Before: "P3", After: "P2", Data: svcflow.EventData{Field: "priority"}},
+		{Item: "INC-1", Time: at(5), Type: svcflow.EventStepCompleted, Step: "triage", Actor: "ann", Data: svcflow.EventData{Outcome: "fixed"}},
+		{Item: "INC-1", Time: at(5), Type: svcflow.EventStatusChanged, Before: "in_progress", After: "resolved"},
+		{Item: "INC-1", Time: at(9), Type: svcflow.EventStatusChanged, Before: "resolved", After: "closed"},
+	}
+	x := NewItemLog()
+	for _, e := range evs {
+		x.Add(e)
+	}
+	l := x.Build()
+	if l.Cases() != 2 || l.Events() != 7 {
+		t.Fatalf("cases %d events %d, want 2 and 7", l.Cases(), l.Events())
+	}
+	var got []string
+	from, to := l.Case(0)
+	team, outcome := l.EventAttr(AttrTeam), l.EventAttr(AttrOutcome)
+	for i := from; i < to; i++ {
+		got = append(got, strings.Join([]string{l.Str(l.Activity[i]), string(l.Phase[i].Transition()),
+			l.Str(l.Resource[i]), l.Str(team.Values[i]), l.Str(outcome.Values[i])}, "/"))
+	}
+	want := "created////,triage/schedule//desk/,triage/start/ann/desk/,triage/complete/ann/desk/fixed,resolved////,closed////"
+	if s := strings.Join(got, ","); s != want {
+		t.Errorf("INC-1:\ngot  %s\nwant %s", s, want)
+	}
+	for _, tc := range []struct{ attr, want string }{{AttrKind, "incident"}, {AttrPriority, "P2"}, {AttrService, "mail"}, {AttrStream, "restore"}} {
+		if got := l.Str(l.CaseAttr(tc.attr).Values[0]); got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.attr, got, tc.want)
+		}
+	}
+	only := l.SelectCases(func(c int) bool { return l.Str(l.CaseAttr(AttrKind).Values[c]) == "service_request" })
+	if only.Cases() != 1 || only.Events() != 1 || only.Str(only.CaseID[0]) != "REQ-2" || only.Offsets[1] != 1 {
+		t.Errorf("selected %d cases, %d events", only.Cases(), only.Events())
+	}
+}
