@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,8 +186,8 @@ func parseMix(s string) (harness.Mix, error) {
 	for _, part := range strings.Split(s, ",") {
 		name, w, ok := strings.Cut(strings.TrimSpace(part), "=")
 		p := fields[name]
-		var n int
-		if _, err := fmt.Sscan(w, &n); !ok || p == nil || err != nil || n < 0 {
+		n, err := strconv.Atoi(w)
+		if !ok || p == nil || err != nil || n < 0 {
 			return m, usagef("--mix %q: expected OP=WEIGHT pairs with OP one of create, pull, transition, comment, list, search, at %q", s, part)
 		}
 		*p = n
