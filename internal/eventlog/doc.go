@@ -3,9 +3,24 @@
 //
 // The writers export svcflow's own events: XESWriter streams one trace per
 // work item and CSVWriter one row per event, both in constant memory so an
-// export of millions of events never holds them all. A later change adds the
-// readers (and a compact columnar log); the formats are designed so that a
-// reader can rebuild every svcflow.Event field from what the writers wrote:
+// export of millions of events never holds them all.
+//
+// The readers import any log into the compact columnar Log (SPEC §3):
+// ReadCSV, ReadXES and ReadFile (which also takes .gz files and picks the
+// format). ReadCSV finds the delimiter and the case, activity, timestamp,
+// resource and lifecycle columns from common names unless told, keeps every
+// other column as an attribute, and detects each timestamp column's layout
+// over the whole column (a day/month order no value decides is an error
+// that suggests a --time-format). It scans fields as byte slices of one
+// buffer and interns them, so a row costs no allocation and memory follows
+// the Log, not the file. ReadXES streams through its own small XML scanner
+// for the same reason. Malformed rows and events are warnings with their
+// line, or errors under ReadOptions.Strict. WriteLogCSV and WriteLogXES
+// write a Log back, and Synthesize writes a large help-desk-like log for
+// benchmarks.
+//
+// The export formats are designed so that a reader can rebuild every
+// svcflow.Event field from what the writers wrote:
 //
 //   - step events (SPEC §3 visits) carry an XES lifecycle transition
 //     (see Lifecycle), so tools that understand the standard lifecycle model
