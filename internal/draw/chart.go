@@ -37,7 +37,10 @@ type Chart struct {
 	YLabel     string               // the unit of the y axis, e.g. "hours"
 	Format     func(float64) string // formats values in tooltips and ticks; nil for plain numbers
 	Width      float64              // 0 means 640
-	Height     float64              // 0 means 280
+	Height     float64              // 0 means 280; horizontal charts grow with their categories
+	// Horizontal lays bars along the x axis, a row per category with its
+	// label on the left: for long category names such as step names.
+	Horizontal bool
 }
 
 // seriesColours are Paul Tol's "bright" scheme, distinct for the common
@@ -81,6 +84,9 @@ func (c Chart) WriteSVG(w io.Writer) error {
 	if len(c.Series) > 1 {
 		top += chartFont * 1.8
 	}
+	if c.Horizontal && c.Kind != Lines {
+		return c.writeHorizontal(w, width, top, format)
+	}
 	maxV := c.maxValue()
 	ticks := niceTicks(maxV, 5)
 	maxV = ticks[len(ticks)-1]
@@ -94,24 +100,7 @@ func (c Chart) WriteSVG(w io.Writer) error {
 	y := func(v float64) float64 { return bottom - v/maxV*plotH }
 	slot := plotW / float64(len(c.Categories))
 
-	s := NewWriter(w)
-	s.Open("svg", A("xmlns", "http://www.w3.org/2000/svg"), A("class", "chart"), A("id", c.ID),
-		A("viewBox", "0 0 "+Num(width)+" "+Num(height)), N("width", width), N("height", height),
-		A("role", "img"), A("aria-labelledby", c.ID+"-title "+c.ID+"-desc"),
-		A("font-family", "Helvetica, Arial, sans-serif"), N("font-size", chartFont))
-	s.Text("title", c.Title, A("id", c.ID+"-title"))
-	s.Text("desc", c.Desc, A("id", c.ID+"-desc"))
-	s.Empty("rect", N("width", width), N("height", height), A("fill", Paper))
-	s.Text("text", c.Title, N("x", chartPad), N("y", chartPad+chartTitle), N("font-size", chartTitle), A("font-weight", "bold"), A("fill", Ink))
-	if len(c.Series) > 1 {
-		x := float64(chartPad)
-		ly := chartPad + chartTitle*1.4 + chartFont
-		for i, sr := range c.Series {
-			s.Empty("rect", N("x", x), N("y", ly-legendSwatch+1), N("width", legendSwatch), N("height", legendSwatch), A("fill", SeriesColour(i)))
-			s.Text("text", sr.Name, N("x", x+legendSwatch+4), N("y", ly), A("fill", Ink))
-			x += legendSwatch + 4 + TextWidth(sr.Name, chartFont) + 16
-		}
-	}
+	s := c.open(w, width, height)
 	// Grid and y axis.
 	s.Open("g", A("class", "axis"))
 	for _, t := range ticks {
@@ -194,6 +183,102 @@ func (c Chart) WriteSVG(w io.Writer) error {
 				s.Text("title", name)
 				s.End()
 			}
+		}
+	}
+	s.End()
+	return s.Close()
+}
+
+// open starts the document: the root element, title and description for
+// screen readers, the background, the heading and the legend.
+func (c Chart) open(w io.Writer, width, height float64) *Writer {
+	s := NewWriter(w)
+	s.Open("svg", A("xmlns", "http://www.w3.org/2000/svg"), A("class", "chart"), A("id", c.ID),
+		A("viewBox", "0 0 "+Num(width)+" "+Num(height)), N("width", width), N("height", height),
+		A("role", "img"), A("aria-labelledby", c.ID+"-title "+c.ID+"-desc"),
+		A("font-family", "Helvetica, Arial, sans-serif"), N("font-size", chartFont))
+	s.Text("title", c.Title, A("id", c.ID+"-title"))
+	s.Text("desc", c.Desc, A("id", c.ID+"-desc"))
+	s.Empty("rect", N("width", width), N("height", height), A("fill", Paper))
+	s.Text("text", c.Title, N("x", chartPad), N("y", chartPad+chartTitle), N("font-size", chartTitle), A("font-weight", "bold"), A("fill", Ink))
+	if len(c.Series) > 1 {
+		x := float64(chartPad)
+		ly := chartPad + chartTitle*1.4 + chartFont
+		for i, sr := range c.Series {
+			s.Empty("rect", N("x", x), N("y", ly-legendSwatch+1), N("width", legendSwatch), N("height", legendSwatch), A("fill", SeriesColour(i)))
+			s.Text("text", sr.Name, N("x", x+legendSwatch+4), N("y", ly), A("fill", Ink))
+			x += legendSwatch + 4 + TextWidth(sr.Name, chartFont) + 16
+		}
+	}
+	return s
+}
+
+// writeHorizontal draws bars left to right, a row per category.
+func (c Chart) writeHorizontal(w io.Writer, width, top float64, format func(float64) string) error {
+	const rowH = chartFont * 2.2
+	labelW := 0.0
+	for _, l := range c.Categories {
+		labelW = max(labelW, TextWidth(l, chartFont))
+	}
+	labelW = min(labelW, width/3)
+	left := chartPad + labelW + 6
+	right := width - chartPad - 8
+	height := top + rowH*float64(len(c.Categories)) + chartFont*2.6 + chartPad
+	if c.Height > height {
+		height = c.Height
+	}
+	bottom := top + rowH*float64(len(c.Categories))
+	ticks := niceTicks(c.maxValue(), 5)
+	maxV := ticks[len(ticks)-1]
+	x := func(v float64) float64 { return left + v/maxV*(right-left) }
+
+	s := c.open(w, width, height)
+	s.Open("g", A("class", "axis"))
+	for _, t := range ticks {
+		tx := x(t)
+		s.Empty("line", N("x1", tx), N("x2", tx), N("y1", top), N("y2", bottom), A("stroke", Rule), N("stroke-width", 1))
+		s.Text("text", format(t), N("x", tx), N("y", bottom+chartFont*1.3), A("text-anchor", "middle"), A("fill", Muted))
+	}
+	if c.YLabel != "" {
+		s.Text("text", c.YLabel, N("x", (left+right)/2), N("y", bottom+chartFont*2.6), A("text-anchor", "middle"), A("fill", Muted))
+	}
+	for i, l := range c.Categories {
+		cy := top + rowH*(float64(i)+0.5)
+		for TextWidth(l, chartFont) > labelW && len([]rune(l)) > 2 { // cut to fit, marked with an ellipsis
+			r := []rune(l)
+			l = string(r[:len(r)-2]) + "…"
+		}
+		s.Text("text", l, N("x", left-6), N("y", cy+chartFont*0.35), A("text-anchor", "end"), A("fill", Ink))
+	}
+	s.Empty("line", N("x1", left), N("x2", left), N("y1", top), N("y2", bottom), A("stroke", Ink), N("stroke-width", 1))
+	s.End()
+	barH := rowH * 0.7
+	if c.Kind == Bars && len(c.Series) > 1 {
+		barH /= float64(len(c.Series))
+	}
+	for i, cat := range c.Categories {
+		y0 := top + rowH*float64(i) + rowH*0.15
+		base := 0.0
+		for si, sr := range c.Series {
+			v := sr.Values[i]
+			if math.IsNaN(v) || v <= 0 {
+				continue
+			}
+			y, from := y0, 0.0
+			if c.Kind == Stack {
+				from = base
+				base += v
+			} else {
+				y = y0 + barH*float64(si)
+			}
+			s.Open("rect", N("x", x(from)), N("y", y), N("width", max(x(from+v)-x(from), 1)), N("height", barH),
+				A("fill", SeriesColour(si)), A("class", "series-"+strconv.Itoa(si)))
+			name := cat + ": " + format(v)
+			if len(c.Series) > 1 {
+				name = sr.Name + ", " + name
+			}
+			s.Text("title", name)
+			s.End()
 		}
 	}
 	s.End()

@@ -14,10 +14,11 @@ import (
 func TestChartGolden(t *testing.T) {
 	cats := []string{"W1", "W2", "W3", "W4"}
 	for _, tc := range []struct {
-		name string
-		kind ChartKind
-	}{{"bars", Bars}, {"stack", Stack}, {"lines", Lines}} {
-		c := Chart{ID: "c-" + tc.name, Title: "Throughput", Desc: "items per week", Kind: tc.kind, Categories: cats,
+		name       string
+		kind       ChartKind
+		horizontal bool
+	}{{"bars", Bars, false}, {"stack", Stack, false}, {"lines", Lines, false}, {"hbars", Bars, true}, {"hstack", Stack, true}} {
+		c := Chart{ID: "c-" + tc.name, Title: "Throughput", Desc: "items per week", Kind: tc.kind, Categories: cats, Horizontal: tc.horizontal,
 			YLabel: "items", Series: []Series{{"done", []float64{3, 5, math.NaN(), 8}}, {"cancelled", []float64{1, 0, 2, 1}}}}
 		var b bytes.Buffer
 		if err := c.WriteSVG(&b); err != nil {
@@ -71,5 +72,27 @@ func TestNiceTicks(t *testing.T) {
 		if got := niceTicks(tc.max, 5); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("niceTicks(%v) = %v, want %v", tc.max, got, tc.want)
 		}
+	}
+}
+
+func TestHorizontalChartCutsLongLabels(t *testing.T) {
+	long := strings.Repeat("Take in charge ticket ", 20)
+	c := Chart{ID: "h", Title: "t", Kind: Stack, Horizontal: true, Width: 600, Categories: []string{long, "b"},
+		Series: []Series{{"wait", []float64{2, 1}}, {"cycle", []float64{1, 3}}}}
+	var b bytes.Buffer
+	if err := c.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, ">"+long+"<") || !strings.Contains(out, "…</text>") {
+		t.Errorf("the long label was not cut")
+	}
+	// The full name stays in the tooltip.
+	if !strings.Contains(out, "<title>wait, "+long+": 2</title>") {
+		t.Errorf("tooltip lost the full name")
+	}
+	// Stacked: cycle starts where wait ends (x of the second rect = x + width of the first).
+	if got := strings.Count(out, `class="series-`); got != 4 {
+		t.Errorf("%d bars, want 4", got)
 	}
 }
