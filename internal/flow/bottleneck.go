@@ -2,14 +2,16 @@ package flow
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
 // Bottlenecks ranks the steps (SPEC §3): the score of a step is its share
 // of the total wait times the utilization of the team that works it (the
-// team most of its visits were worked by). Without utilization (completion
-// timing, or a team nobody was seen working in) the share alone is the
-// score; without wait (completion timing) the share is of lead time and
+// team most of its visits were worked by). A step whose team is unknown
+// (a queue state nobody works, say) is scored with the utilization of all
+// people together, so that it ranks on the same scale. Without utilization
+// (completion timing) the share alone is the score; without wait (completion timing) the share is of lead time and
 // basis says "lead". Only visits that ended by their case's resolution
 // count (and open visits of unresolved cases, with their wait so far), so
 // steps after the resolution point, such as feedback, are left out.
@@ -76,7 +78,11 @@ func (r *run) bottlenecks(steps []stepAcc, u *utilization, w *windowSeries) Bott
 		}
 		score := share
 		if u != nil {
-			if ut, ok := u.teamUtil[s.team]; ok {
+			ut, ok := u.teamUtil[s.team]
+			if !ok {
+				ut = u.overall
+			}
+			if !math.IsNaN(ut) {
 				b.Utilization = num(ut)
 				score *= ut
 			}

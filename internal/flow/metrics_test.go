@@ -351,6 +351,15 @@ func TestMeasureState(t *testing.T) {
 	eq(t, "bob", u["bob"], 900.0/10800)
 	eq(t, "carol", u["carol"], 6300.0/10800)
 
+	// New has no worker: it is scored with everyone's utilization,
+	// (3600 + 900 + 6300) ÷ (3 × 10 800), times its wait share 1.
+	if b := m.Bottlenecks.Steps[0]; b.Activity != "New" {
+		t.Errorf("bottleneck: got %s first, want New", b.Activity)
+	} else {
+		eq(t, "New utilization", b.Utilization, 1.0/3)
+		eq(t, "New score", b.Score, 1.0/3)
+	}
+
 	r := newTestRun(t, l, Options{})
 	cls, err := stateClasses(l, readStates(t, "states.yaml"))
 	if err != nil {
@@ -514,4 +523,24 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func ExampleMeasure() {
+	b := eventlog.NewBuilder()
+	add := func(id, activity string, minute int) {
+		b.Add(eventlog.Event{Case: b.Case(b.InternString(id)), Activity: b.InternString(activity),
+			Time: mBase.Add(time.Duration(minute) * time.Minute).UnixNano()})
+	}
+	add("INC-1", "logged", 0)
+	add("INC-1", "resolved", 90)
+	add("INC-2", "logged", 30)
+	add("INC-2", "resolved", 60)
+	l, _ := b.Build()
+	m, err := Measure(l, Options{ResolvedActivities: []string{"resolved"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Timing, m.ItemTime.Measure, *m.ItemTime.Mean, m.Steps[1].Wait == nil)
+	// Output: completion time_to_resolve 3600 true
 }

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -109,6 +110,7 @@ type utilization struct {
 	teamUtil  map[uint32]float64
 	teamSize  map[uint32]int
 	teamBusy  map[uint32]int64
+	overall   float64 // everyone's busy time ÷ everyone's available time; NaN without people
 }
 
 // utilization measures the teams, or returns nil when active time is
@@ -185,10 +187,16 @@ func (r *run) utilization() *utilization {
 		u.teamSize[t]++
 		u.teamBusy[t] += u.busy[p]
 	}
+	var busy int64
 	for t, n := range u.teamSize {
+		busy += u.teamBusy[t]
 		if u.available > 0 {
 			u.teamUtil[t] = float64(u.teamBusy[t]) / (float64(n) * float64(u.available))
 		}
+	}
+	u.overall = math.NaN()
+	if len(u.teamOf) > 0 && u.available > 0 {
+		u.overall = float64(busy) / (float64(len(u.teamOf)) * float64(u.available))
 	}
 	return u
 }
