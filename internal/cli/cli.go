@@ -50,6 +50,8 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
+		{"analyze", "measure the flow of an event log (CSV, XES or the store): metrics, map, variants, conformance", runAnalyze},
+		{"generate-log", "write a seeded synthetic help-desk event log as CSV, for benchmarks and trials", runGenerateLog},
 		{"export", "write the event log as XES or CSV", runExport},
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
 		{"erase", "erase a person's personal data: erase person ID", runErase},

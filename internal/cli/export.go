@@ -46,6 +46,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.Remove(file.Name())
 		defer file.Close()
+		if err := file.Chmod(0o644); err != nil { // CreateTemp makes it private
+			return fmt.Errorf("export: %w", err)
+		}
 		out = file
 	}
 	bw := bufio.NewWriterSize(out, 1<<16)

@@ -324,12 +324,46 @@ func (b *Builder) Build() (*Log, []string) {
 		l.EventAttrs = append(l.EventAttrs, Column{Name: col.Name, Values: permute(col.Values, perm)})
 	}
 	l.CaseAttrs = b.caseCols
+	l.dropEmptyCases()
 	if b.PromoteConstant {
 		l.promoteConstant()
 	}
 	l.DuplicateRows = l.countDuplicates()
 	b.index, b.cases = nil, nil
 	return l, notes
+}
+
+// dropEmptyCases removes cases without events (a reader may make a case
+// and then skip every row of it), so that every case has a first and a
+// last event.
+func (l *Log) dropEmptyCases() {
+	empty := false
+	for c := range l.CaseID {
+		if l.Offsets[c] == l.Offsets[c+1] {
+			empty = true
+			break
+		}
+	}
+	if !empty {
+		return
+	}
+	keep := 0
+	for c := range l.CaseID {
+		if l.Offsets[c] == l.Offsets[c+1] {
+			continue
+		}
+		l.CaseID[keep] = l.CaseID[c]
+		l.Offsets[keep+1] = l.Offsets[c+1]
+		for i := range l.CaseAttrs {
+			l.CaseAttrs[i].Values[keep] = l.CaseAttrs[i].Values[c]
+		}
+		keep++
+	}
+	l.CaseID = l.CaseID[:keep]
+	l.Offsets = l.Offsets[:keep+1]
+	for i := range l.CaseAttrs {
+		l.CaseAttrs[i].Values = l.CaseAttrs[i].Values[:keep]
+	}
 }
 
 // applyLifecycle turns the lifecycle column into phases if every value in

@@ -176,3 +176,18 @@ func TestBuilderStartColumnOnlyWhenGiven(t *testing.T) {
 		t.Errorf("start %v phase %v, want none", l.Start, l.Phase)
 	}
 }
+
+func TestBuilderDropsCasesWithoutEvents(t *testing.T) {
+	b := NewBuilder()
+	col := b.CaseColumn("tier")
+	empty := b.Case(b.InternString("empty"))
+	b.SetCaseAttr(empty, col, b.InternString("gold"))
+	c := b.Case(b.InternString("c"))
+	b.SetCaseAttr(c, col, b.InternString("bronze"))
+	b.Case(b.InternString("also-empty"))
+	b.Add(Event{Case: c, Activity: b.InternString("a"), Time: 1})
+	l, _ := b.Build()
+	if l.Cases() != 1 || l.Str(l.CaseID[0]) != "c" || !reflect.DeepEqual(l.Offsets, []uint32{0, 1}) || l.Str(l.CaseAttr("tier").Values[0]) != "bronze" {
+		t.Errorf("cases %d, offsets %v", l.Cases(), l.Offsets)
+	}
+}

@@ -54,12 +54,16 @@ func NewItemLog() *ItemLog {
 // Add adds one event; events of one item must come in version order.
 func (x *ItemLog) Add(e svcflow.Event) {
 	b := x.b
-	c := b.Case(b.InternString(e.Item))
+	// The case is made only for an event that is kept: the store's log also
+	// holds configuration events, which belong to no work item.
+	var c uint32
+	caseOf := func() uint32 { return b.Case(b.InternString(e.Item)) }
 	var activity string
 	phase := PhaseNone
 	x.attrs[x.team], x.attrs[x.outcome] = 0, 0
 	switch {
 	case e.Type == svcflow.EventCreated:
+		c = caseOf()
 		activity = ActivityCreated
 		x.setCase(c, x.kind, string(e.Data.Kind))
 		x.setCase(c, x.stream, e.Data.Stream)
@@ -67,6 +71,7 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		x.setCase(c, x.priority, string(e.Data.Priority))
 		x.setCase(c, x.org, e.Data.Organisation)
 	case e.Type.IsStepEvent():
+		c = caseOf()
 		t, _ := Lifecycle(e.Type)
 		phase, _ = PhaseOf(string(t))
 		activity = e.Step
@@ -78,21 +83,21 @@ func (x *ItemLog) Add(e svcflow.Event) {
 			x.attrs[x.outcome] = b.InternString(e.Data.Outcome)
 		}
 	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusResolved):
-		activity = ActivityResolved
+		c, activity = caseOf(), ActivityResolved
 	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusClosed):
-		activity = ActivityClosed
+		c, activity = caseOf(), ActivityClosed
 	case e.Type == svcflow.EventReopened:
-		activity = ActivityReopened
+		c, activity = caseOf(), ActivityReopened
 	case e.Type == svcflow.EventValueReached:
-		activity = ActivityValue
+		c, activity = caseOf(), ActivityValue
 	case e.Type == svcflow.EventReclassified && e.Data.Kind != "":
-		x.setCase(c, x.kind, string(e.Data.Kind))
+		x.setCase(caseOf(), x.kind, string(e.Data.Kind))
 		return
 	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "priority":
-		x.setCase(c, x.priority, e.After)
+		x.setCase(caseOf(), x.priority, e.After)
 		return
 	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "service":
-		x.setCase(c, x.service, e.After)
+		x.setCase(caseOf(), x.service, e.After)
 		return
 	default:
 		return

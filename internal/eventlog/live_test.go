@@ -46,6 +46,11 @@ func TestItemLog(t *testing.T) {
 			t.Errorf("%s = %q, want %q", tc.attr, got, tc.want)
 		}
 	}
+	x = NewItemLog() // configuration events make no case
+	x.Add(svcflow.Event{Item: "config", Time: at(0), Type: "stream_registered"})
+	if l := x.Build(); l.Cases() != 0 {
+		t.Errorf("%d cases from a configuration event", l.Cases())
+	}
 	only := l.SelectCases(func(c int) bool { return l.Str(l.CaseAttr(AttrKind).Values[c]) == "service_request" })
 	if only.Cases() != 1 || only.Events() != 1 || only.Str(only.CaseID[0]) != "REQ-2" || only.Offsets[1] != 1 {
 		t.Errorf("selected %d cases, %d events", only.Cases(), only.Events())

@@ -48,6 +48,8 @@ type ItemTime struct {
 	// Unresolved counts cases without an item time: never resolved, or
 	// for case_duration, still open at as_of.
 	Unresolved int `json:"unresolved"`
+	// Histogram counts the cases with an item time by its length.
+	Histogram *Histogram `json:"histogram"`
 }
 
 // The item time measures.
@@ -169,7 +171,7 @@ func Measure(l *eventlog.Log, opt Options) (*Metrics, error) {
 				r.resolvedAct[i], found = true, true
 			}
 		}
-		if !found {
+		if !found && !opt.ResolvedOptional {
 			return nil, fmt.Errorf("no event has a resolved activity (%q)", opt.ResolvedActivities)
 		}
 	}
@@ -415,7 +417,8 @@ func (r *run) itemTime() ItemTime {
 			d = append(d, e-r.start[c])
 		}
 	}
-	return ItemTime{Measure: r.measureName(), Stats: *nsStats(d), Unresolved: r.l.Cases() - len(d)}
+	h := newHistogram(d)
+	return ItemTime{Measure: r.measureName(), Stats: *nsStats(d), Unresolved: r.l.Cases() - len(d), Histogram: h}
 }
 
 // stepAcc is what the bottleneck ranking needs of a step besides its JSON.

@@ -55,6 +55,11 @@ type Options struct {
 	// case resolves it; item time is then time_to_resolve, else
 	// case_duration.
 	ResolvedActivities []string
+	// ResolvedOptional accepts a log in which no event has a resolved
+	// activity yet (a live store before its first resolution): every case
+	// is then unresolved, where a file gets an error that catches a
+	// misspelt --resolved-activity.
+	ResolvedOptional bool
 	// Window is day, week (the default; weeks start on Monday) or month.
 	Window string
 	// Location places window boundaries and business hours; nil is UTC.

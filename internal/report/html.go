@@ -15,11 +15,12 @@ import (
 var templateFS embed.FS
 
 // pages holds one parsed template per report kind, parsed once at start-up.
-var pages = parsePages("stream", "mvp", "coverage")
+var pages = parsePages("stream", "mvp", "coverage", "analysis")
 
 func parsePages(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("report").Funcs(template.FuncMap{
-		"practiceName": practiceName,
+		"practiceName": practiceName, "dur": durPtr, "pct": pctPtr, "pctv": pct, "num": numPtr, "count": count,
+		"path": path, "stats": statsLine, "deviation": deviationText, "durv": Duration,
 	}).ParseFS(templateFS, "templates/*.html"))
 	out := map[string]*template.Template{}
 	for _, n := range names {

@@ -60,6 +60,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/work-items/{id}/visits":       item,
 		"GET /api/v1/work-items/{id}/comments":     item,
 		"GET /api/v1/events":                       managers,
+		"GET /api/v1/analytics/flow":               managers,
+		"GET /api/v1/analytics/map.svg":            managers,
 		"GET /api/v1/value-streams":                everyone,
 		"GET /api/v1/value-streams/{id}":           everyone,
 		"GET /api/v1/value-streams/{id}/map.svg":   everyone,

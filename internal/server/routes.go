@@ -6,6 +6,7 @@ import (
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/flow"
 )
 
 // route is one entry of the route table: the mux serves it and the OpenAPI
@@ -73,6 +74,11 @@ func (s *Server) routes() []route {
 
 		{method: "GET", path: "/api/v1/events", summary: "The global event log after a cursor (managers and admins)", response: eventList{}, status: 200,
 			query: []param{{"after", "sequence number; events after it"}, {"limit", "1 to 1000 (default 500)"}}, h: s.events},
+
+		{method: "GET", path: "/api/v1/analytics/flow", summary: "Flow analytics of the work items (managers and admins): SPEC §3 metrics, observed map, variants, and conformance when a stream is given",
+			response: flow.Analysis{}, status: 200, query: analyticsParams, h: s.analyticsFlow},
+		{method: "GET", path: "/api/v1/analytics/map.svg", summary: "The observed process map of the work items as SVG (managers and admins)",
+			status: 200, query: analyticsParams, h: s.analyticsMap},
 
 		{method: "GET", path: "/api/v1/value-streams", summary: "The value streams (latest revisions)", response: streamList{}, status: 200, h: s.listStreams},
 		{method: "GET", path: "/api/v1/value-streams/{id}", summary: "One value stream definition", response: valueStream, status: 200, h: s.showStream},

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"html/template"
+	"io"
 	"net/http"
 
 	"github.com/svcflow/svcflow"
@@ -72,12 +73,20 @@ func (s *Server) streamMap(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return writeSVG(w, func(out io.Writer) error {
+		return report.Map(out, st, report.MapOptions{Lanes: r.URL.Query().Get("lanes") == "1"})
+	})
+}
+
+// writeSVG draws fully before answering, so a failed drawing is an error
+// response rather than half a picture.
+func writeSVG(w http.ResponseWriter, draw func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := report.Map(&buf, st, report.MapOptions{Lanes: r.URL.Query().Get("lanes") == "1"}); err != nil {
+	if err := draw(&buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	_, err = w.Write(buf.Bytes())
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

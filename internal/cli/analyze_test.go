@@ -1,0 +1,340 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	svcflow "github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/dataset"
+	"github.com/svcflow/svcflow/internal/demo"
+	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/flow"
+	"github.com/svcflow/svcflow/internal/golden"
+	"github.com/svcflow/svcflow/internal/sqlite"
+)
+
+// helpdeskReport is the part of analyze --json the Helpdesk test reads.
+type helpdeskReport struct {
+	Cases         *int   `json:"cases"`
+	Events        *int   `json:"events"`
+	DuplicateRows *int   `json:"duplicate_rows"`
+	Activities    int    `json:"activities"`
+	Timing        string `json:"timing"`
+	ItemTime      struct {
+		Measure string  `json:"measure"`
+		Mean    float64 `json:"mean"`
+		P50     float64 `json:"p50"`
+	} `json:"item_time"`
+	Map struct {
+		Pairs           int `json:"pairs"`
+		StartActivities []struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		} `json:"start_activities"`
+		EndActivities []struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		} `json:"end_activities"`
+	} `json:"map"`
+	Variants []struct {
+		Path  []string `json:"path"`
+		Count int      `json:"count"`
+	} `json:"variants"`
+}
+
+// TestAnalyzeHelpdesk runs analyze on the real Helpdesk log. Every expected
+// number was derived from the raw file without svcflow, with awk and sort
+// (header skipped; the rows of a case are in time order in the file):
+//
+//	cases        awk -F, 'NR>1{print $1}' helpdesk.csv | sort -u | wc -l                        → 4580
+//	events       awk 'NR>1' helpdesk.csv | wc -l                                                 → 21348
+//	duplicates   awk 'NR>1' helpdesk.csv | sort | uniq -c | awk '$1>1{s+=$1-1}END{print s}'     → 127
+//	activities   awk -F, 'NR>1{print $2}' helpdesk.csv | sort -u | wc -l                         → 14
+//	variants     awk -F, 'NR>1{if($1!=c){if(c!="")print v;c=$1;v=$2}else v=v">"$2}END{print v}' helpdesk.csv | sort -u | wc -l → 226
+//	start/end    the first (last) activity of each case, counted with sort | uniq -c
+//	durations    TZ=UTC awk with mktime on each case's first and last timestamp, in whole seconds,
+//	             then sort -n: mean 3530166.421 s (980.602 h), median 3443836.5 s (956.621 h)
+func TestAnalyzeHelpdesk(t *testing.T) {
+	path := dataset.Path(t, "helpdesk/helpdesk.csv")
+	out := filepath.Join(t.TempDir(), "out.json")
+	code, stdout, stderr := run(t, "analyze", path, "--json", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "cases 4,580, events 21,348, duplicate rows 127") || !strings.Contains(stdout, "variants: 226 ") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, `"Variant"`) {
+		t.Errorf("no warning about the repeated Variant column: %s", stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r helpdeskReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Cases == nil || *r.Cases != 4580 || r.Events == nil || *r.Events != 21348 || r.DuplicateRows == nil || *r.DuplicateRows != 127 {
+		t.Fatalf("cases %v events %v duplicate_rows %v", r.Cases, r.Events, r.DuplicateRows)
+	}
+	if r.Activities != 14 || r.Timing != "completion" || r.ItemTime.Measure != "case_duration" {
+		t.Errorf("activities %d timing %s measure %s", r.Activities, r.Timing, r.ItemTime.Measure)
+	}
+	if math.Abs(r.ItemTime.Mean-3530166.421) > 0.01 || r.ItemTime.P50 != 3443836.5 {
+		t.Errorf("case duration mean %v s, median %v s; want 3530166.421 and 3443836.5", r.ItemTime.Mean, r.ItemTime.P50)
+	}
+	if len(r.Variants) != 226 {
+		t.Fatalf("%d variants, want 226 (the JSON lists every one)", len(r.Variants))
+	}
+	total := 0
+	for i, v := range r.Variants {
+		total += v.Count
+		if i > 0 && v.Count > r.Variants[i-1].Count {
+			t.Errorf("variant %d (%d cases) after one with %d: not ordered by count", i, v.Count, r.Variants[i-1].Count)
+		}
+	}
+	if total != 4580 {
+		t.Errorf("variants cover %d cases, want 4580", total)
+	}
+	if top := strings.Join(r.Variants[0].Path, ">"); top != "Assign seriousness>Take in charge ticket>Resolve ticket>Closed" || r.Variants[0].Count != 2366 {
+		t.Errorf("top variant %s × %d", top, r.Variants[0].Count)
+	}
+	counts := func(list []struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	}) map[string]int {
+		m := map[string]int{}
+		for _, a := range list {
+			m[a.Name] = a.Count
+		}
+		return m
+	}
+	wantStart := map[string]int{"Assign seriousness": 4384, "Insert ticket": 118, "Take in charge ticket": 74, "Resolve ticket": 2, "Wait": 1, "Create SW anomaly": 1}
+	wantEnd := map[string]int{"Closed": 4557, "Resolve ticket": 10, "Wait": 8, "Require upgrade": 3, "VERIFIED": 1, "Take in charge ticket": 1}
+	if got := counts(r.Map.StartActivities); !equalCounts(got, wantStart) {
+		t.Errorf("start activities %v, want %v", got, wantStart)
+	}
+	if got := counts(r.Map.EndActivities); !equalCounts(got, wantEnd) {
+		t.Errorf("end activities %v, want %v", got, wantEnd)
+	}
+	// Directly-follows pairs: events minus cases, 21348 − 4580.
+	if r.Map.Pairs != 16768 {
+		t.Errorf("pairs %d, want 16768", r.Map.Pairs)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAnalyzeBPIC2013Lifecycle: the lifecycle column of the BPIC 2013
+// incidents holds VINST sub-statuses, which are not XES lifecycle
+// transitions; analyze says so and measures with completion timing.
+func TestAnalyzeBPIC2013Lifecycle(t *testing.T) {
+	for _, file := range []string{"bpic2013_incidents/bpic2013_incidents.csv", "bpic2013_incidents/BPI_Challenge_2013_incidents.xes.gz"} {
+		path := dataset.Path(t, file)
+		out := filepath.Join(t.TempDir(), "out.json")
+		code, _, stderr := run(t, "analyze", path, "--json", out)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", file, code, stderr)
+		}
+		if !strings.Contains(stderr, "not standard XES lifecycle transitions") || !strings.Contains(stderr, `"Awaiting Assignment"`) {
+			t.Errorf("%s: no warning about the lifecycle column: %s", file, stderr)
+		}
+		var r struct {
+			Cases, Events int
+			Timing        string
+			Source        struct {
+				Warnings []string `json:"warnings"`
+			} `json:"source"`
+		}
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Cases != 7554 || r.Events != 65533 || r.Timing != "completion" || len(r.Source.Warnings) != 1 {
+			t.Errorf("%s: cases %d events %d timing %s warnings %v", file, r.Cases, r.Events, r.Timing, r.Source.Warnings)
+		}
+	}
+}
+
+// TestAnalyzeSmall checks the summary and every output on a small
+// hand-made lifecycle log, with a stream to conform with.
+func TestAnalyzeSmall(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"json": "a.json", "html": "a.html", "svg": "a.svg", "dot": "a.dot"}
+	args := []string{"analyze", "testdata/analyze/small.csv", "--resolved-activity", "Fix", "--stream", "restore-live-service",
+		"--map", "testdata/analyze/mapping.yaml", "--sla-target", "P2=3h", "--sla-target", "P3=4h", "--sla-attr", "priority"}
+	for flag, name := range files {
+		args = append(args, "--"+flag, filepath.Join(dir, name))
+	}
+	code, stdout, stderr := run(t, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden.Check(t, "analyze/small.txt", []byte(stdout))
+	for flag, name := range files {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("--%s wrote nothing: %v", flag, err)
+		}
+		if fi, _ := os.Stat(filepath.Join(dir, name)); fi != nil && fi.Mode().Perm() != 0o644 {
+			t.Errorf("--%s: mode %v, want 0644", flag, fi.Mode().Perm())
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "a.html"))
+	for _, want := range []string{"<svg", `id="chart-item-time"`, `id="chart-throughput"`, `id="chart-wip"`, `id="chart-steps"`, `aria-labelledby="observed-map-title`, "Conformance with restore-live-service"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("HTML report lacks %s", want)
+		}
+	}
+	if strings.Contains(string(html), "<script") || strings.Contains(string(html), "http://") && !strings.Contains(string(html), "http://www.w3.org/2000/svg") {
+		t.Errorf("the HTML report is not self-contained")
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"analyze", "testdata/analyze/ragged.csv"}, ExitOK, "line 3"},
+		{[]string{"analyze", "testdata/analyze/ragged.csv", "--strict"}, ExitFailure, "line 3"},
+		{[]string{"analyze", "testdata/analyze/badtime.csv", "--strict"}, ExitFailure, "line 3"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--case", "ticket"}, ExitFailure, `"ticket"`},
+		{[]string{"analyze", "testdata/analyze/missing.csv"}, ExitFailure, "missing.csv"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--resolved-activity", "Closed"}, ExitFailure, "Closed"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--stream", "nope"}, ExitUsage, "no such value stream"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--timing", "state"}, ExitUsage, "--states"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--window", "year"}, ExitUsage, "--window"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--sla-target", "soon"}, ExitUsage, "--sla-target"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--tz", "Mars/Olympus"}, ExitUsage, "--tz"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--map", "testdata/analyze/mapping.yaml"}, ExitUsage, "--map needs --stream"},
+		{[]string{"analyze"}, ExitUsage, "one log file"},
+		{[]string{"analyze", "a.csv", "--store"}, ExitUsage, "not both"},
+	} {
+		code, stdout, stderr := run(t, tc.args...)
+		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s%s", tc.args, code, tc.code, tc.want, stdout, stderr)
+		}
+	}
+}
+
+func TestGenerateLog(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	for _, p := range []string{a, b} {
+		if code, _, stderr := run(t, "generate-log", "--cases", "300", "--seed", "7", "--output", p); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	x, _ := os.ReadFile(a)
+	y, _ := os.ReadFile(b)
+	if len(x) == 0 || string(x) != string(y) {
+		t.Fatalf("the same seed wrote different logs (%d and %d bytes)", len(x), len(y))
+	}
+	if !strings.HasPrefix(string(x), "case_id,activity,timestamp,resource\n") {
+		t.Errorf("header: %.60s", x)
+	}
+	code, stdout, stderr := run(t, "analyze", a)
+	if code != ExitOK || !strings.Contains(stdout, "cases 300,") {
+		t.Errorf("analyze of the generated log: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestAnalyzeStore reads the store's own log: the wait and cycle analyze
+// finds per step are the ones the domain measures for every visit
+// (svcflow.Visits), so imported and live figures share one definition.
+func TestAnalyzeStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: s, Now: clock.Now})
+	if _, err := demo.Seed(ctx, d, clock, demo.Options{Days: 3, Seed: 11, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := itemIDs(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sums struct {
+		n           int
+		wait, cycle float64
+	}
+	want := map[string]*sums{}
+	for _, id := range ids {
+		evs, err := s.ItemEvents(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range svcflow.Visits(evs, time.Time{}) {
+			if v.IsOpen() {
+				continue
+			}
+			if want[v.Step] == nil {
+				want[v.Step] = &sums{}
+			}
+			w := want[v.Step]
+			w.n++
+			w.wait += v.Wait.Seconds()
+			w.cycle += v.Cycle.Seconds()
+		}
+	}
+	s.Close()
+
+	out := filepath.Join(t.TempDir(), "store.json")
+	code, _, stderr := run(t, "analyze", "--store", "--data", dir, "--json", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var a flow.Analysis
+	b, _ := os.ReadFile(out)
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Cases != len(ids) || a.Timing != flow.TimingLifecycle || a.ItemTime.Measure != flow.MeasureTimeToResolve {
+		t.Fatalf("cases %d (want %d), timing %s, measure %s", a.Cases, len(ids), a.Timing, a.ItemTime.Measure)
+	}
+	if len(want) == 0 {
+		t.Fatal("the demo history has no ended visits")
+	}
+	for _, st := range a.Steps {
+		w := want[st.Activity]
+		if w == nil && st.Wait != nil && st.Wait.Count == 0 {
+			continue // only open visits so far
+		}
+		if w == nil || st.Wait == nil || st.Cycle == nil {
+			t.Errorf("step %s: analyze has wait %v cycle %v, the domain %+v", st.Activity, st.Wait, st.Cycle, w)
+			continue
+		}
+		gotWait, gotCycle := float64(st.Wait.Count)**st.Wait.Mean, float64(st.Cycle.Count)**st.Cycle.Mean
+		if st.Wait.Count != w.n || math.Abs(gotWait-w.wait) > 1e-6*w.wait+1 || math.Abs(gotCycle-w.cycle) > 1e-6*w.cycle+1 {
+			t.Errorf("step %s: %d visits, wait %.0f s, cycle %.0f s; the domain measures %d, %.0f s, %.0f s",
+				st.Activity, st.Wait.Count, gotWait, gotCycle, w.n, w.wait, w.cycle)
+		}
+		delete(want, st.Activity)
+	}
+	for step := range want {
+		t.Errorf("step %s has ended visits but no metrics", step)
+	}
+}

@@ -1,0 +1,178 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/eventlog"
+	"github.com/svcflow/svcflow/internal/flow"
+)
+
+var analyticsParams = []param{
+	{"stream", "value stream id; also checks conformance with it"},
+	{"service", "service id"},
+	{"team", "a team whose queue the items passed through"},
+	{"kind", "comma-separated kinds"},
+	{"from", "items created at or after this date or RFC 3339 time"},
+	{"to", "items created before this date or RFC 3339 time"},
+	{"window", "time series window: day, week (default) or month"},
+}
+
+// analyticsRequest is a parsed analytics query.
+type analyticsRequest struct {
+	stream, service, team string
+	kinds                 []string
+	from, to              int64 // 0: unbounded
+	window                string
+}
+
+func parseAnalytics(r *http.Request) (analyticsRequest, error) {
+	q := r.URL.Query()
+	a := analyticsRequest{stream: q.Get("stream"), service: q.Get("service"), team: q.Get("team"), window: q.Get("window")}
+	if k := q.Get("kind"); k != "" {
+		for _, kind := range strings.Split(k, ",") {
+			if !svcflow.Kind(kind).IsValid() {
+				return a, newProblem("invalid", "kind: unknown kind "+kind, fieldError{"kind", "expected kinds such as incident,service_request"})
+			}
+			a.kinds = append(a.kinds, kind)
+		}
+	}
+	switch a.window {
+	case "":
+		a.window = flow.WindowWeek
+	case flow.WindowDay, flow.WindowWeek, flow.WindowMonth:
+	default:
+		return a, newProblem("invalid", "window: expected day, week or month", fieldError{"window", "expected day, week or month"})
+	}
+	for _, b := range []struct {
+		name string
+		to   *int64
+	}{{"from", &a.from}, {"to", &a.to}} {
+		v := q.Get(b.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, v)
+		}
+		if err != nil {
+			return a, newProblem("invalid", b.name+": expected a date (2026-03-02) or an RFC 3339 time", fieldError{b.name, "expected a date or an RFC 3339 time"})
+		}
+		*b.to = t.UnixNano()
+	}
+	if a.from != 0 && a.to != 0 && a.to <= a.from {
+		return a, newProblem("invalid", "to must be after from", fieldError{"to", "must be after from"})
+	}
+	return a, nil
+}
+
+// analyticsLog reads the event log the caller may analyse (managers and
+// admins: the desk refuses others) into a compact log of the items the
+// query selects.
+func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Log, error) {
+	x := eventlog.NewItemLog()
+	var after int64
+	for {
+		evs, err := s.desk.Events(r.Context(), personOf(r), after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, ev := range evs {
+			if ev.Item != desk.ConfigSubject {
+				x.Add(ev)
+			}
+		}
+		after = evs[len(evs)-1].Seq
+	}
+	l := x.Build()
+	attr := func(name string) []uint32 { return l.CaseAttr(name).Values }
+	stream, service, kind := attr(eventlog.AttrStream), attr(eventlog.AttrService), attr(eventlog.AttrKind)
+	var teamCases map[int]bool
+	if q.team != "" {
+		teamCases = map[int]bool{}
+		team := l.EventAttr(eventlog.AttrTeam).Values
+		for c := range l.CaseID {
+			from, to := l.Case(c)
+			for i := from; i < to; i++ {
+				if l.Str(team[i]) == q.team {
+					teamCases[c] = true
+					break
+				}
+			}
+		}
+	}
+	return l.SelectCases(func(c int) bool {
+		from, _ := l.Case(c)
+		created := l.Time[from]
+		return (q.stream == "" || l.Str(stream[c]) == q.stream) &&
+			(q.service == "" || l.Str(service[c]) == q.service) &&
+			(len(q.kinds) == 0 || slices.Contains(q.kinds, l.Str(kind[c]))) &&
+			(teamCases == nil || teamCases[c]) &&
+			(q.from == 0 || created >= q.from) && (q.to == 0 || created < q.to)
+	}), nil
+}
+
+// analyze runs every analysis of the selected items, as of now.
+func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
+	q, err := parseAnalytics(r)
+	if err != nil {
+		return nil, err
+	}
+	opt := flow.AnalyzeOptions{Options: flow.Options{
+		Window:             q.window,
+		ResolvedActivities: []string{eventlog.ActivityResolved},
+		ResolvedOptional:   true, // items may all be open yet
+		AsOf:               s.desk.Now().UnixNano(),
+		SLAAttr:            eventlog.AttrPriority,
+	}}
+	if q.stream != "" {
+		all, err := s.streams(r)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(all, func(st *svcflow.ValueStream) bool { return st.ID == q.stream })
+		if i < 0 {
+			return nil, newProblem("invalid", "stream: no value stream "+q.stream, fieldError{"stream", "no such value stream"})
+		}
+		opt.Stream = all[i]
+	}
+	l, err := s.analyticsLog(r, q)
+	if err != nil {
+		return nil, err
+	}
+	var a *flow.Analysis
+	if l.Events() == 0 {
+		a = flow.Empty(opt)
+	} else if a, err = flow.Analyze(l, opt); err != nil {
+		return nil, err
+	}
+	a.Source = &flow.Source{Name: "store", Format: "store", Warnings: []string{}}
+	return a, nil
+}
+
+func (s *Server) analyticsFlow(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.analyze(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) analyticsMap(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.analyze(r)
+	if err != nil {
+		return err
+	}
+	return writeSVG(w, func(out io.Writer) error {
+		return flow.WriteMapSVG(out, a.Map.DFG, flow.MapOptions{Bottleneck: a.TopBottleneck(), MaxEdges: 40})
+	})
+}
