@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,17 +25,8 @@ const analyzeUsage = "analyze LOG|--store [--stream ID|FILE [--map FILE]] [--jso
 // compact log and reports every SPEC §3 analysis of it.
 func runAnalyze(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "analyze", analyzeUsage)
-	var ro eventlog.ReadOptions
-	fs.StringVar(&ro.Case, "case", "", "CSV column of the case id (default: detected)")
-	fs.StringVar(&ro.Activity, "activity", "", "CSV column of the activity (default: detected)")
-	fs.StringVar(&ro.Timestamp, "timestamp", "", "CSV column of the (completion) time (default: detected)")
-	fs.StringVar(&ro.StartTimestamp, "start-timestamp", "", "CSV column of the start time, for start/complete rows")
-	fs.StringVar(&ro.Resource, "resource", "", "CSV column of the resource (default: detected)")
-	fs.StringVar(&ro.Lifecycle, "lifecycle", "", "CSV column of the XES lifecycle transition (default: detected; used only if every value is standard)")
-	fs.StringVar(&ro.OrderBy, "order-by", "", "CSV column that orders events of a case at the same time")
-	fs.StringVar(&ro.TimeFormat, "time-format", "", "timestamp layout in strftime syntax, e.g. '%d/%m/%Y %H:%M' (default: detected over the whole column)")
-	fs.StringVar(&ro.Format, "format", "", "csv or xes (default: from the file name or its first bytes)")
-	fs.BoolVar(&ro.Strict, "strict", false, "a malformed row is an error, not a warning")
+	var rf readFlags
+	rf.register(fs, true)
 	tz := fs.String("tz", "", "IANA zone of timestamps without an offset, and of windows and business hours (default UTC)")
 	store := fs.Bool("store", false, "analyse the store's own event log (--data DIR or --db URL) instead of a file")
 	var sf storeFlags
@@ -59,7 +51,6 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	dotOut := fs.String("dot", "", "write the observed map as Graphviz DOT to `FILE`")
 	top := fs.Int("top-variants", 10, "variants listed in the text and HTML reports (the JSON lists all)")
 	mapEdges := fs.Int("map-edges", 40, "draw only the most frequent directly-follows edges in the maps (0 draws all)")
-	progress := fs.Bool("progress", false, "report reading progress even when stderr is not a terminal")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -76,7 +67,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("--tz %q: not an IANA time zone such as Europe/Rome", *tz)
 		}
-		ro.TZ, opt.Location = loc, loc
+		rf.TZ, opt.Location = loc, loc
 	}
 	switch t := flow.Timing(*timing); t {
 	case "", flow.TimingLifecycle, flow.TimingCompletion, flow.TimingState:
@@ -141,30 +132,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 			opt.ResolvedActivities = []string{eventlog.ActivityResolved}
 		}
 	} else {
-		live := isTerminal(e.stderr)
-		if live || *progress {
-			ro.Progress = progressPrinter(e.stderr, live)
-		}
-		res, err := eventlog.ReadFile(pos[0], ro)
-		if live {
-			fmt.Fprint(e.stderr, "\r\033[K")
-		}
+		res, err := rf.read(e, pos[0])
 		if err != nil {
-			return fmt.Errorf("read %s: %w", pos[0], err)
+			return err
 		}
 		l = res.Log
-		src = &flow.Source{Name: pos[0], Format: formatOf(pos[0], ro.Format), Columns: res.Columns,
+		src = &flow.Source{Name: pos[0], Format: formatOf(pos[0], rf.Format), Columns: res.Columns,
 			Warnings: make([]string, 0, len(res.Warnings)), WarningCount: res.WarningCount}
 		for _, w := range res.Warnings {
-			msg := w.Message
-			if w.Line > 0 {
-				msg = fmt.Sprintf("line %d: %s", w.Line, w.Message)
-			}
-			src.Warnings = append(src.Warnings, msg)
-			fmt.Fprintf(e.stderr, "warning: %s: %s\n", pos[0], msg)
-		}
-		if res.WarningCount > len(res.Warnings) {
-			fmt.Fprintf(e.stderr, "warning: %s: %d more warnings\n", pos[0], res.WarningCount-len(res.Warnings))
+			src.Warnings = append(src.Warnings, w.String())
 		}
 	}
 	a, err := flow.Analyze(l, opt)
@@ -208,6 +184,55 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 		return nil // the summary would corrupt the document on standard output
 	}
 	return report.AnalysisText(e.stdout, a, report.AnalysisOptions{TopVariants: *top})
+}
+
+// readFlags are the flags that say how to read a log file, shared by
+// analyze and export.
+type readFlags struct {
+	eventlog.ReadOptions
+	progress bool
+}
+
+// register adds the flags; withFormat adds --format for the input format
+// (export uses --format for its output).
+func (rf *readFlags) register(fs *flag.FlagSet, withFormat bool) {
+	fs.StringVar(&rf.Case, "case", "", "CSV column of the case id (default: detected)")
+	fs.StringVar(&rf.Activity, "activity", "", "CSV column of the activity (default: detected)")
+	fs.StringVar(&rf.Timestamp, "timestamp", "", "CSV column of the (completion) time (default: detected)")
+	fs.StringVar(&rf.StartTimestamp, "start-timestamp", "", "CSV column of the start time, for start/complete rows")
+	fs.StringVar(&rf.Resource, "resource", "", "CSV column of the resource (default: detected)")
+	fs.StringVar(&rf.Lifecycle, "lifecycle", "", "CSV column of the XES lifecycle transition (default: detected; used only if every value is standard)")
+	fs.StringVar(&rf.OrderBy, "order-by", "", "CSV column that orders events of a case at the same time")
+	fs.StringVar(&rf.TimeFormat, "time-format", "", "timestamp layout in strftime syntax, e.g. '%d/%m/%Y %H:%M' (default: detected over the whole column)")
+	if withFormat {
+		fs.StringVar(&rf.Format, "format", "", "csv or xes (default: from the file name or its first bytes)")
+	}
+	fs.BoolVar(&rf.Strict, "strict", false, "a malformed row is an error, not a warning")
+	fs.BoolVar(&rf.progress, "progress", false, "report reading progress even when stderr is not a terminal")
+}
+
+// read reads a log file, with a progress bar on a terminal, and prints its
+// warnings.
+func (rf *readFlags) read(e *env, path string) (*eventlog.ReadResult, error) {
+	live := isTerminal(e.stderr)
+	ro := rf.ReadOptions
+	if live || rf.progress {
+		ro.Progress = progressPrinter(e.stderr, live)
+	}
+	res, err := eventlog.ReadFile(path, ro)
+	if live {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %s: %s\n", path, w)
+	}
+	if res.WarningCount > len(res.Warnings) {
+		fmt.Fprintf(e.stderr, "warning: %s: %d more warnings\n", path, res.WarningCount-len(res.Warnings))
+	}
+	return res, nil
 }
 
 // multiFlag is a repeatable string flag.

@@ -338,3 +338,29 @@ func TestAnalyzeStore(t *testing.T) {
 		t.Errorf("step %s has ended visits but no metrics", step)
 	}
 }
+
+// TestExportLogFile converts a CSV log to XES and back: the summary of
+// each is the same.
+func TestExportLogFile(t *testing.T) {
+	dir := t.TempDir()
+	xes, csv := filepath.Join(dir, "small.xes"), filepath.Join(dir, "small.csv")
+	if code, _, stderr := run(t, "export", "testdata/analyze/small.csv", "--format", "xes", "--output", xes); code != ExitOK {
+		t.Fatalf("to XES: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "export", xes, "--format", "csv", "--output", csv); code != ExitOK {
+		t.Fatalf("back to CSV: exit %d: %s", code, stderr)
+	}
+	_, want, _ := run(t, "analyze", "testdata/analyze/small.csv")
+	for _, p := range []string{xes, csv} {
+		_, got, _ := run(t, "analyze", p)
+		// The first line names the file; the rest must match.
+		_, g, _ := strings.Cut(got, "\n")
+		_, w, _ := strings.Cut(want, "\n")
+		if g != w {
+			t.Errorf("%s analyses differently:\n%s\nwant\n%s", filepath.Base(p), g, w)
+		}
+	}
+	if code, _, stderr := run(t, "export", "a.csv", "b.csv"); code != ExitUsage {
+		t.Errorf("two logs: exit %d: %s", code, stderr)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/eventlog"
@@ -14,22 +15,54 @@ import (
 
 // runExport writes the work item event log as XES (one trace per item) or
 // CSV (one row per event). Configuration events are not cases and are left
-// out.
+// out. Given a log file instead, it converts that log (read as analyze
+// reads it) to the other format.
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "export --format xes|csv [--data DIR] [--output FILE]")
+	fs := newFlags(e, "export", "export [LOG] --format xes|csv [--data DIR] [--output FILE]")
 	var sf storeFlags
 	sf.register(e, fs)
+	var rf readFlags
+	rf.register(fs, false)
+	tz := fs.String("tz", "", "IANA zone of timestamps without an offset in LOG (default UTC)")
 	format := fs.String("format", "xes", "xes or csv")
 	output := fs.String("output", "", "write to `FILE` instead of standard output")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return helpOK(err)
 	}
-	if len(pos) > 0 {
-		return usagef("export takes no arguments, got %q", pos[0])
+	if len(pos) > 1 {
+		return usagef("export takes at most one log file, got %d arguments", len(pos))
 	}
 	if *format != "xes" && *format != "csv" {
 		return usagef("unknown --format %q; expected xes or csv", *format)
+	}
+	if len(pos) == 1 {
+		if *tz != "" {
+			if rf.TZ, err = time.LoadLocation(*tz); err != nil {
+				return usagef("--tz %q: not an IANA time zone such as Europe/Rome", *tz)
+			}
+		}
+		res, err := rf.read(e, pos[0])
+		if err != nil {
+			return err
+		}
+		write := func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 1<<16)
+			var err error
+			if *format == "xes" {
+				err = eventlog.WriteLogXES(bw, res.Log)
+			} else {
+				err = eventlog.WriteLogCSV(bw, res.Log)
+			}
+			if err != nil {
+				return fmt.Errorf("export %s: %w", pos[0], err)
+			}
+			return bw.Flush()
+		}
+		if *output == "" {
+			return write(e.stdout)
+		}
+		return writeFileAtomic(*output, write)
 	}
 	s, err := sf.open(ctx)
 	if err != nil {

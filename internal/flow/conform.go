@@ -212,7 +212,7 @@ func Conform(l *eventlog.Log, s *svcflow.ValueStream, m *Mapping) (*Conformance,
 		}
 		al := aligned[v]
 		f := al.fitness(len(vs.seq(int(v))), g.shortest)
-		res.PerCase = append(res.PerCase, CaseFitness{Case: l.Str(l.CaseID[c]), Fitness: roundSig9(f)})
+		res.PerCase = append(res.PerCase, CaseFitness{Case: l.Str(l.CaseID[c]), Fitness: round9(f)})
 		sum += f
 		if al.cost == 0 {
 			res.CasesFit++
@@ -223,8 +223,8 @@ func Conform(l *eventlog.Log, s *svcflow.ValueStream, m *Mapping) (*Conformance,
 		}
 	}
 	if vs.cases > 0 {
-		res.Fitness = roundSig9(sum / float64(vs.cases))
-		res.ShareFit = roundSig9(float64(res.CasesFit) / float64(vs.cases))
+		res.Fitness = round9(sum / float64(vs.cases))
+		res.ShareFit = round9(float64(res.CasesFit) / float64(vs.cases))
 	}
 	res.Variants = make([]VariantFitness, 0, vs.len())
 	paths := make([]string, len(vs.arena))
@@ -235,7 +235,7 @@ func Conform(l *eventlog.Log, s *svcflow.ValueStream, m *Mapping) (*Conformance,
 			path[i] = vs.names[a]
 		}
 		al := aligned[v]
-		vf := VariantFitness{Path: path, Count: int(vs.count[v]), Fitness: roundSig9(al.fitness(len(seq), g.shortest)), Cases: varExamples.of(l, v)}
+		vf := VariantFitness{Path: path, Count: int(vs.count[v]), Fitness: round9(al.fitness(len(seq), g.shortest)), Cases: varExamples.of(l, v)}
 		for _, mv := range al.moves {
 			if mv.model {
 				vf.ModelMoves++

@@ -86,7 +86,7 @@ func TestConform(t *testing.T) {
 		}
 	}
 	// (1 + 1 + 0.8 + 0.8 + 1 + 0.8 + 2/3 + 1) / 8 = 7.0666… / 8
-	if want := roundSig9(sum / 8); res.Fitness != want || math.Abs(want-0.883333333) > 1e-9 {
+	if want := round9(sum / 8); res.Fitness != want || math.Abs(want-0.883333333) > 1e-9 {
 		t.Errorf("fitness %v, want %v", res.Fitness, want)
 	}
 	if res.Cases != 8 || res.CasesFit != fit || fit != 4 || res.ShareFit != 0.5 {
@@ -183,7 +183,7 @@ func TestConformEntryPointsAndNames(t *testing.T) {
 	if res.ShortestPath != 1 {
 		t.Errorf("shortest path %d, want 1", res.ShortestPath)
 	}
-	want := map[string]float64{"alert": 1, "user": 1, "named": roundSig9(1 - 1.0/3)}
+	want := map[string]float64{"alert": 1, "user": 1, "named": round9(1 - 1.0/3)}
 	for _, c := range res.PerCase {
 		if c.Fitness != want[c.Case] {
 			t.Errorf("case %s: fitness %v, want %v", c.Case, c.Fitness, want[c.Case])
@@ -275,7 +275,7 @@ func TestConformBounds(t *testing.T) {
 		if cost > len(v.Path)+2 {
 			t.Errorf("variant %v: cost %d above the bound %d", v.Path, cost, len(v.Path)+2)
 		}
-		if want := roundSig9(1 - float64(cost)/float64(len(v.Path)+2)); v.Fitness != want {
+		if want := round9(1 - float64(cost)/float64(len(v.Path)+2)); v.Fitness != want {
 			t.Errorf("variant %v: fitness %v, want %v from its moves", v.Path, v.Fitness, want)
 		}
 		if want := relaxedCost(t, fixStream(), v.Path); cost != want {
@@ -397,8 +397,8 @@ func TestConformHelpdesk(t *testing.T) {
 		}
 		sum += float64(v.Count) * (1 - float64(cost)/float64(len(v.Path)+4))
 	}
-	if cases != 4580 || fit != res.CasesFit || res.Fitness != roundSig9(sum/4580) {
-		t.Errorf("variants hold %d cases, %d fit, fitness %v; the result says %d fit, fitness %v", cases, fit, roundSig9(sum/4580), res.CasesFit, res.Fitness)
+	if cases != 4580 || fit != res.CasesFit || res.Fitness != round9(sum/4580) {
+		t.Errorf("variants hold %d cases, %d fit, fitness %v; the result says %d fit, fitness %v", cases, fit, round9(sum/4580), res.CasesFit, res.Fitness)
 	}
 	summary := *res
 	summary.Variants = summary.Variants[:10]

@@ -3,7 +3,6 @@ package flow
 import (
 	"cmp"
 	"iter"
-	"math"
 	"slices"
 	"strings"
 
@@ -276,8 +275,8 @@ func Discover(l *eventlog.Log) *DFG {
 			To:            vs.names[edges.to[e]],
 			Frequency:     edgeFreq[e],
 			Cases:         edgeCases[e],
-			MeanSeconds:   roundSig9(edgeSum[e] / float64(len(seg)) / 1e9),
-			MedianSeconds: roundSig9(selectMedian(seg) / 1e9),
+			MeanSeconds:   round9(edgeSum[e] / float64(len(seg)) / 1e9),
+			MedianSeconds: round9(selectMedian(seg) / 1e9),
 		}
 	}
 	slices.SortFunc(d.Edges, func(x, y DFGEdge) int {
@@ -298,10 +297,10 @@ func Discover(l *eventlog.Log) *DFG {
 		d.Variants = append(d.Variants, Variant{
 			Path:                      path,
 			Count:                     int(vs.count[v]),
-			Share:                     roundSig9(float64(vs.count[v]) / float64(vs.cases)),
+			Share:                     round9(float64(vs.count[v]) / float64(vs.cases)),
 			Cases:                     examples.of(l, v),
-			MeanCaseDurationSeconds:   roundSig9(varSum[v] / float64(len(seg)) / 1e9),
-			MedianCaseDurationSeconds: roundSig9(selectMedian(seg) / 1e9),
+			MeanCaseDurationSeconds:   round9(varSum[v] / float64(len(seg)) / 1e9),
+			MedianCaseDurationSeconds: round9(selectMedian(seg) / 1e9),
 		})
 	}
 	return d
@@ -322,25 +321,6 @@ func activityCounts(names []string, counts []int) []ActivityCount {
 	return out
 }
 
-// roundSig9 rounds v to 9 significant digits, the precision every duration
-// and share in the JSON output carries: more would only show float noise.
-func roundSig9(v float64) float64 {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return v
-	}
-	exp := int(math.Floor(math.Log10(math.Abs(v))))
-	shift := 8 - exp
-	if shift > 300 || shift < -300 {
-		return v
-	}
-	if shift >= 0 {
-		p := math.Pow10(shift)
-		return math.Round(v*p) / p
-	}
-	p := math.Pow10(-shift)
-	return math.Round(v/p) * p
-}
-
 // selectMedian returns the median of s (the mean of the two middle values
 // for an even length), reordering s. It selects instead of sorting: linear
 // time on average, which matters when one edge holds most of a million
@@ -351,53 +331,12 @@ func selectMedian(s []int64) float64 {
 		return 0
 	}
 	k := n / 2
-	hi := quickSelect(s, k)
+	selectNth(s, k)
+	hi := s[k]
 	if n%2 == 1 {
 		return float64(hi)
 	}
 	// After selection every value left of k is at most s[k].
 	lo := slices.Max(s[:k])
 	return (float64(lo) + float64(hi)) / 2
-}
-
-// quickSelect reorders s so that s[k] holds the value a sort would put
-// there, every value before it no greater and every value after it no
-// smaller, and returns it. A three-way partition keeps runs of equal
-// durations (common: logs record seconds) from making it quadratic, and a
-// depth limit falls back to sorting.
-func quickSelect(s []int64, k int) int64 {
-	lo, hi := 0, len(s) // the answer lies in s[lo:hi]
-	for depth := 0; hi-lo > 16; depth++ {
-		if depth > 64 {
-			slices.Sort(s[lo:hi])
-			return s[k]
-		}
-		a, b, c := s[lo], s[lo+(hi-lo)/2], s[hi-1]
-		pivot := max(min(a, b), min(max(a, b), c))
-		// s[lo:lt] < pivot, s[lt:i] == pivot, s[gt:hi] > pivot.
-		lt, i, gt := lo, lo, hi
-		for i < gt {
-			switch x := s[i]; {
-			case x < pivot:
-				s[lt], s[i] = s[i], s[lt]
-				lt++
-				i++
-			case x > pivot:
-				gt--
-				s[gt], s[i] = s[i], s[gt]
-			default:
-				i++
-			}
-		}
-		switch {
-		case k < lt:
-			hi = lt
-		case k >= gt:
-			lo = gt
-		default:
-			return pivot
-		}
-	}
-	slices.Sort(s[lo:hi])
-	return s[k]
 }

@@ -293,7 +293,7 @@ func naiveDFG(l *eventlog.Log) *DFG {
 	})
 	for p, s := range dts {
 		d.Pairs += len(s)
-		d.Edges = append(d.Edges, DFGEdge{p.a, p.b, len(s), edgeCases[p], roundSig9(mean(s) / 1e9), roundSig9(median(s) / 1e9)})
+		d.Edges = append(d.Edges, DFGEdge{p.a, p.b, len(s), edgeCases[p], round9(mean(s) / 1e9), round9(median(s) / 1e9)})
 	}
 	slices.SortFunc(d.Edges, func(x, y DFGEdge) int {
 		return cmp.Or(y.Frequency-x.Frequency, strings.Compare(x.From, y.From), strings.Compare(x.To, y.To))
@@ -302,9 +302,9 @@ func naiveDFG(l *eventlog.Log) *DFG {
 	d.EndActivities = activityCounts(sortedKeys(ends), countsOf(ends))
 	for _, k := range paths {
 		v := byPath[k]
-		v.Share = roundSig9(float64(v.Count) / float64(d.Cases))
-		v.MeanCaseDurationSeconds = roundSig9(mean(durs[k]) / 1e9)
-		v.MedianCaseDurationSeconds = roundSig9(median(durs[k]) / 1e9)
+		v.Share = round9(float64(v.Count) / float64(d.Cases))
+		v.MeanCaseDurationSeconds = round9(mean(durs[k]) / 1e9)
+		v.MedianCaseDurationSeconds = round9(median(durs[k]) / 1e9)
 		d.Variants = append(d.Variants, *v)
 	}
 	slices.SortFunc(d.Variants, func(x, y Variant) int {
@@ -353,18 +353,6 @@ func TestSelectMedian(t *testing.T) {
 			if got := selectMedian(s); got != want {
 				t.Fatalf("n=%d spread=%d: median %v, want %v", n, spread, got, want)
 			}
-		}
-	}
-}
-
-func TestRoundSig9(t *testing.T) {
-	tests := []struct{ in, want float64 }{
-		{0, 0}, {1, 1}, {700.0000000001, 700}, {1.0 / 3, 0.333333333}, {123456789012, 123456789000},
-		{-2.0 / 3, -0.666666667}, {86400.5, 86400.5}, {1e-12 / 3, 3.33333333e-13},
-	}
-	for _, tt := range tests {
-		if got := roundSig9(tt.in); got != tt.want {
-			t.Errorf("roundSig9(%v) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
