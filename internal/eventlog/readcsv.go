@@ -16,12 +16,8 @@ import (
 // delimiter, "" for a quote, and line breaks; records end in LF or CRLF.
 // A quote inside an unquoted field is taken literally.
 type csvScanner struct {
-	r          io.Reader
-	buf        []byte
-	start, end int // unread bytes are buf[start:end]
-	eof        bool
-	err        error
-	delim      byte
+	window
+	delim byte
 
 	line    int // physical line where the next record starts
 	recLine int // line of the record just read
@@ -31,37 +27,7 @@ type csvScanner struct {
 }
 
 func newCSVScanner(r io.Reader) *csvScanner {
-	return &csvScanner{r: r, buf: make([]byte, 1<<20), line: 1}
-}
-
-// fill reads more input after moving the unread bytes to the front,
-// growing the buffer when a record fills it.
-func (s *csvScanner) fill() {
-	if s.eof {
-		return
-	}
-	if s.start > 0 {
-		s.end = copy(s.buf, s.buf[s.start:s.end])
-		s.start = 0
-	}
-	if s.end == len(s.buf) {
-		s.buf = append(s.buf, make([]byte, len(s.buf))...)
-	}
-	for tries := 0; ; tries++ {
-		n, err := s.r.Read(s.buf[s.end:])
-		s.end += n
-		if err == io.EOF {
-			s.eof = true
-			return
-		}
-		if err != nil {
-			s.err, s.eof = err, true
-			return
-		}
-		if n > 0 || tries > 100 {
-			return
-		}
-	}
+	return &csvScanner{window: window{r: r, buf: make([]byte, 1<<20)}, line: 1}
 }
 
 // next reads the next non-blank record; false at the end of the input or

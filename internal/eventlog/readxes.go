@@ -107,8 +107,8 @@ func ReadXES(r io.Reader, opt ReadOptions) (*ReadResult, error) {
 func (x *xesReader) read() error {
 	s := x.s
 	s.fill()
-	if bytes.HasPrefix(s.buf[s.pos:s.end], []byte("\xef\xbb\xbf")) {
-		s.pos += 3
+	if bytes.HasPrefix(s.buf[s.start:s.end], []byte("\xef\xbb\xbf")) {
+		s.start += 3
 	}
 	for s.next() {
 		d := s.depth()
@@ -294,12 +294,8 @@ func (x *xesReader) endTrace() error {
 // are skipped. Names are given without their namespace prefix (XES tools
 // use the default namespace, or none).
 type xmlScanner struct {
-	r        io.Reader
-	buf      []byte
-	pos, end int
-	eof      bool
-	err      error
-	line     int // line at buf[pos]
+	window
+	line int // line at buf[start]
 
 	// The token just read: a start tag (self-closing or not) or an end tag.
 	closing bool
@@ -318,35 +314,7 @@ type xmlAttr struct{ name, value []byte }
 type xmlFrame struct{ from, line int }
 
 func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{r: r, buf: make([]byte, 1<<18), line: 1}
-}
-
-func (s *xmlScanner) fill() {
-	if s.eof {
-		return
-	}
-	if s.pos > 0 {
-		s.end = copy(s.buf, s.buf[s.pos:s.end])
-		s.pos = 0
-	}
-	if s.end == len(s.buf) {
-		s.buf = append(s.buf, make([]byte, len(s.buf))...)
-	}
-	for tries := 0; ; tries++ {
-		n, err := s.r.Read(s.buf[s.end:])
-		s.end += n
-		if err == io.EOF {
-			s.eof = true
-			return
-		}
-		if err != nil {
-			s.err, s.eof = err, true
-			return
-		}
-		if n > 0 || tries > 100 {
-			return
-		}
-	}
+	return &xmlScanner{window: window{r: r, buf: make([]byte, 1<<18)}, line: 1}
 }
 
 // depth is the number of open elements, the current one included.
@@ -364,14 +332,14 @@ func (s *xmlScanner) next() bool {
 		return true
 	}
 	for {
-		b := s.buf[s.pos:s.end]
+		b := s.buf[s.start:s.end]
 		k := bytes.IndexByte(b, '<')
 		if k < 0 {
 			if len(s.open) == 0 && len(bytes.TrimSpace(b)) > 0 {
 				return s.fail(s.line, "text outside the root element")
 			}
 			s.line += bytes.Count(b, nl)
-			s.pos = s.end
+			s.start = s.end
 			if s.eof {
 				return s.atEOF()
 			}
@@ -382,8 +350,8 @@ func (s *xmlScanner) next() bool {
 			return s.fail(s.line, "text outside the root element")
 		}
 		s.line += bytes.Count(b[:k], nl)
-		s.pos += k
-		n, tag, err := s.markup(s.buf[s.pos:s.end])
+		s.start += k
+		n, tag, err := s.markup(s.buf[s.start:s.end])
 		if err == errMoreInput {
 			if s.eof {
 				return s.fail(s.line, "unexpected end of input inside markup")
@@ -395,8 +363,8 @@ func (s *xmlScanner) next() bool {
 			return s.fail(s.line, err.Error())
 		}
 		s.tokLine = s.line
-		s.line += bytes.Count(s.buf[s.pos:s.pos+n], nl)
-		s.pos += n
+		s.line += bytes.Count(s.buf[s.start:s.start+n], nl)
+		s.start += n
 		if !tag {
 			continue
 		}
