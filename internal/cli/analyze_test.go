@@ -221,6 +221,8 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{[]string{"analyze", "testdata/analyze/missing.csv"}, ExitFailure, "missing.csv"},
 		{[]string{"analyze", "testdata/analyze/small.csv", "--resolved-activity", "Closed"}, ExitFailure, "Closed"},
 		{[]string{"analyze", "testdata/analyze/small.csv", "--stream", "nope"}, ExitUsage, "no such value stream"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--stream", "testdata/broken.yaml"}, ExitFailure, "broken.yaml:"},
+		{[]string{"analyze", "testdata/analyze/small.csv", "--stream", "../library/streams/restore-live-service.yaml"}, ExitOK, "conformance with restore-live-service"},
 		{[]string{"analyze", "testdata/analyze/small.csv", "--timing", "state"}, ExitUsage, "--states"},
 		{[]string{"analyze", "testdata/analyze/small.csv", "--window", "year"}, ExitUsage, "--window"},
 		{[]string{"analyze", "testdata/analyze/small.csv", "--sla-target", "soon"}, ExitUsage, "--sla-target"},
