@@ -224,7 +224,7 @@ func (rf *readFlags) read(e *env, path string) (*eventlog.ReadResult, error) {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err // it names the file and the line
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %s: %s\n", path, w)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -114,7 +113,7 @@ func (w *warner) finish(b *Builder) {
 func ReadFile(path string, opt ReadOptions) (*ReadResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read event log: %w", err)
+		return nil, err // *PathError names the file
 	}
 	defer f.Close()
 	var total int64 = -1
@@ -128,7 +127,7 @@ func ReadFile(path string, opt ReadOptions) (*ReadResult, error) {
 	}
 	in, gz, err := decompress(r)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	format := opt.Format
 	if format == "" {
@@ -149,16 +148,14 @@ func ReadFile(path string, opt ReadOptions) (*ReadResult, error) {
 		if gz {
 			size = -1 // the file's size is not the log's
 		}
-		if res, err = readCSVLog(in, opt, size); err != nil {
-			err = fmt.Errorf("read csv: %w", err)
-		}
+		res, err = readCSVLog(in, opt, size)
 	case "xes":
-		res, err = ReadXES(in, opt)
+		res, err = readXESLog(in, opt)
 	default:
-		return nil, fmt.Errorf("read %s: unknown format %q (want csv or xes)", filepath.Base(path), format)
+		return nil, fmt.Errorf("%s: unknown format %q (want csv or xes)", path, format)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if pr, ok := r.(*progressReader); ok {
 		pr.done()

@@ -82,11 +82,20 @@ func ReadXES(r io.Reader, opt ReadOptions) (*ReadResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read xes: %w", err)
 	}
+	res, err := readXESLog(in, opt)
+	if err != nil {
+		return nil, fmt.Errorf("read xes: %w", err)
+	}
+	return res, nil
+}
+
+// readXESLog reads XES from a decompressed stream.
+func readXESLog(in io.Reader, opt ReadOptions) (*ReadResult, error) {
 	res := &ReadResult{Columns: map[string]string{}}
 	x := &xesReader{opt: opt, b: NewBuilder(), w: &warner{strict: opt.Strict, res: res}, s: newXMLScanner(in), lifecycle: -1,
 		eventCols: map[string]int{}, caseCols: map[string]int{}}
 	if err := x.read(); err != nil {
-		return nil, fmt.Errorf("read xes: %w", err)
+		return nil, err
 	}
 	res.Columns[RoleCase] = keyName
 	res.Columns[RoleActivity] = keyName
