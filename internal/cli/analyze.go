@@ -35,6 +35,8 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	statesFile := fs.String("states", "", "state timing: a YAML `FILE` mapping each state to queued, active, blocked or done")
 	var resolved multiFlag
 	fs.Var(&resolved, "resolved-activity", "an activity that resolves a case (repeatable); item time is then time_to_resolve, else case_duration")
+	var value multiFlag
+	fs.Var(&value, "value-activity", "an activity that marks value reached (repeatable); the report then gives stream_lead_time")
 	window := fs.String("window", "week", "time series window: day, week or month")
 	teamAttr := fs.String("team-attr", "", "attribute naming the team of an event (default org:group when present)")
 	kindAttr := fs.String("kind-attr", "", "attribute naming the kind of work (default kind when present)")
@@ -92,7 +94,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("--window %q: expected day, week or month", *window)
 	}
-	opt.ResolvedActivities = resolved
+	opt.ResolvedActivities, opt.ValueActivities = resolved, value
 	opt.TeamAttr, opt.KindAttr, opt.SLAAttr, opt.GroupBy = *teamAttr, *kindAttr, *slaAttr, groupBy
 	if opt.SLATargets, err = parseSLATargets(slaTargets); err != nil {
 		return err
@@ -130,6 +132,10 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 		src = &flow.Source{Name: "store", Format: "store", Warnings: []string{}}
 		if len(opt.ResolvedActivities) == 0 {
 			opt.ResolvedActivities = []string{eventlog.ActivityResolved}
+			opt.ResolvedOptional = true
+		}
+		if len(opt.ValueActivities) == 0 {
+			opt.ValueActivities = []string{eventlog.ActivityValue}
 		}
 	} else {
 		res, err := rf.read(e, pos[0])

@@ -284,10 +284,22 @@ func TestAnalyzeStore(t *testing.T) {
 		wait, cycle float64
 	}
 	want := map[string]*sums{}
+	scored, valued := 0, 0
 	for _, id := range ids {
 		evs, err := s.ItemEvents(ctx, id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		score, value := false, false
+		for _, e := range evs {
+			score = score || e.Type == svcflow.EventFeedback && e.Data.Score > 0
+			value = value || e.Type == svcflow.EventValueReached
+		}
+		if score {
+			scored++
+		}
+		if value {
+			valued++
 		}
 		for _, v := range svcflow.Visits(evs, time.Time{}) {
 			if v.IsOpen() {
@@ -317,8 +329,14 @@ func TestAnalyzeStore(t *testing.T) {
 	if a.Cases != len(ids) || a.Timing != flow.TimingLifecycle || a.ItemTime.Measure != flow.MeasureTimeToResolve {
 		t.Fatalf("cases %d (want %d), timing %s, measure %s", a.Cases, len(ids), a.Timing, a.ItemTime.Measure)
 	}
-	if len(want) == 0 {
-		t.Fatal("the demo history has no ended visits")
+	if len(want) == 0 || scored == 0 || valued == 0 {
+		t.Fatalf("the demo history has %d steps with ended visits, %d scored items, %d items at value", len(want), scored, valued)
+	}
+	if sat := a.Outcome.Satisfaction; sat == nil || sat.Responses != scored {
+		t.Errorf("satisfaction %+v, want %d responses", sat, scored)
+	}
+	if s := a.ItemTimes.StreamLeadTime; s == nil || s.Count != valued {
+		t.Errorf("stream_lead_time %+v, want %d items", s, valued)
 	}
 	for _, st := range a.Steps {
 		w := want[st.Activity]

@@ -1,6 +1,8 @@
 package eventlog
 
 import (
+	"strconv"
+
 	svcflow "github.com/svcflow/svcflow"
 )
 
@@ -24,6 +26,7 @@ const (
 	AttrService  = "service"
 	AttrPriority = "priority"
 	AttrOrg      = "organisation"
+	AttrScore    = "score" // the requester's satisfaction, 1 to 5, the last one given
 )
 
 // ItemLog builds a compact log from svcflow's own events, the live store's
@@ -36,6 +39,7 @@ type ItemLog struct {
 	b                                    *Builder
 	team, outcome                        int
 	kind, stream, service, priority, org int
+	score                                int
 	teamOf                               map[uint32]uint32 // case → team of its current visit
 	attrs                                []uint32
 }
@@ -46,7 +50,7 @@ func NewItemLog() *ItemLog {
 	x := &ItemLog{b: b, teamOf: map[uint32]uint32{}}
 	x.team, x.outcome = b.EventColumn(AttrTeam), b.EventColumn(AttrOutcome)
 	x.kind, x.stream, x.service = b.CaseColumn(AttrKind), b.CaseColumn(AttrStream), b.CaseColumn(AttrService)
-	x.priority, x.org = b.CaseColumn(AttrPriority), b.CaseColumn(AttrOrg)
+	x.priority, x.org, x.score = b.CaseColumn(AttrPriority), b.CaseColumn(AttrOrg), b.CaseColumn(AttrScore)
 	x.attrs = make([]uint32, 2)
 	return x
 }
@@ -95,6 +99,9 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		return
 	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "priority":
 		x.setCase(caseOf(), x.priority, e.After)
+		return
+	case e.Type == svcflow.EventFeedback && e.Data.Score > 0:
+		x.setCase(caseOf(), x.score, strconv.Itoa(e.Data.Score))
 		return
 	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "service":
 		x.setCase(caseOf(), x.service, e.After)

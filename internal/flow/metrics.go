@@ -27,6 +27,7 @@ type Metrics struct {
 	AsOf          string `json:"as_of"`
 
 	ItemTime    ItemTime      `json:"item_time"`
+	ItemTimes   ItemTimes     `json:"item_times"`
 	Steps       []StepMetrics `json:"steps"`
 	Windows     Windows       `json:"windows"`
 	Little      Little        `json:"little"`
@@ -208,12 +209,14 @@ func Measure(l *eventlog.Log, opt Options) (*Metrics, error) {
 	var werr error
 	func() {
 		m.ItemTime = r.itemTime()
+		m.ItemTimes = r.itemTimes()
 		win, werr = r.windows()
 		if werr != nil {
 			return
 		}
 		m.Handoffs, m.Rework = r.handoffsRework()
 		m.Outcome = r.outcome(m.Rework)
+		m.Outcome.Satisfaction = r.satisfaction()
 		m.SLA = r.sla()
 	}()
 	wg.Wait()

@@ -60,6 +60,12 @@ type Options struct {
 	// is then unresolved, where a file gets an error that catches a
 	// misspelt --resolved-activity.
 	ResolvedOptional bool
+	// ValueActivities mark when an item reached value (svcflow's "value");
+	// with them the report gives stream_lead_time.
+	ValueActivities []string
+	// ScoreAttr names the event attribute holding satisfaction scores
+	// (1-5); "" means "score" when the log has it.
+	ScoreAttr string
 	// Window is day, week (the default; weeks start on Monday) or month.
 	Window string
 	// Location places window boundaries and business hours; nil is UTC.

@@ -46,6 +46,8 @@ type Outcome struct {
 	Backlog *Backlog `json:"backlog"`
 	// Groups break item time down by the values of each GroupBy attribute.
 	Groups []Group `json:"groups"`
+	// Satisfaction is null when the log has no score attribute.
+	Satisfaction *Satisfaction `json:"satisfaction"`
 }
 
 // Share is a count out of a total.

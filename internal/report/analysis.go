@@ -125,12 +125,21 @@ func AnalysisText(w io.Writer, a *flow.Analysis, opt AnalysisOptions) error {
 		fmt.Fprintf(&b, "; %s without one", plural(a.ItemTime.Unresolved, "case", "cases"))
 	}
 	b.WriteString("\n")
+	if s := a.ItemTimes.TimeToFinalResolve; s != nil {
+		fmt.Fprintf(&b, "time_to_final_resolve: %s\n", statsLine(*s))
+	}
+	if s := a.ItemTimes.StreamLeadTime; s != nil {
+		fmt.Fprintf(&b, "stream_lead_time: %s\n", statsLine(*s))
+	}
 	fmt.Fprintf(&b, "flow: velocity %s items per %s, load %s items, efficiency %s\n",
 		numPtr(a.Flow.Velocity), a.Windows.Window, numPtr(a.Flow.Load), pctPtr(a.Flow.Efficiency))
 	fmt.Fprintf(&b, "handoffs %s (%s per case), first-time-right %s, reopen rate %s, FCR %s\n",
 		count(a.Handoffs.Count), numPtr(a.Handoffs.TransferRate), pctPtr(a.Rework.FirstTimeRight), pctPtr(a.Rework.ReopenRate), pctPtr(a.Outcome.FCR.Rate))
 	if r := a.Little.Stream.Ratio; r != nil {
 		fmt.Fprintf(&b, "Little's Law L/(λW) over the log: %s\n", numPtr(r))
+	}
+	if s := a.Outcome.Satisfaction; s != nil {
+		fmt.Fprintf(&b, "satisfaction %s\n", satisfactionText(s))
 	}
 	if a.SLA != nil {
 		fmt.Fprintf(&b, "SLA attainment %s (%s met, %s breached, %s open and past target)\n", pctPtr(a.SLA.Overall.Attainment),
@@ -186,6 +195,14 @@ func AnalysisText(w io.Writer, a *flow.Analysis, opt AnalysisOptions) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+func satisfactionText(s *flow.Satisfaction) string {
+	if s.Responses == 0 {
+		return "unknown: no scores yet"
+	}
+	return fmt.Sprintf("%s of 5 from %s (response rate %s)", strconv.FormatFloat(*s.Mean, 'f', 2, 64),
+		plural(s.Responses, "score", "scores"), pctPtr(s.ResponseRate))
 }
 
 func deviationText(d flow.Deviation) string {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/flow"
 )
 
 //go:embed templates/*.html templates/report.css
@@ -20,7 +21,8 @@ var pages = parsePages("stream", "mvp", "coverage", "analysis")
 func parsePages(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("report").Funcs(template.FuncMap{
 		"practiceName": practiceName, "dur": durPtr, "pct": pctPtr, "pctv": pct, "num": numPtr, "count": count,
-		"path": path, "stats": statsLine, "deviation": deviationText, "durv": Duration,
+		"path": path, "stats": statsLine, "deviation": deviationText, "durv": Duration, "satisfaction": satisfactionText,
+		"statsp": func(s *flow.Stats) string { return statsLine(*s) },
 	}).ParseFS(templateFS, "templates/*.html"))
 	out := map[string]*template.Template{}
 	for _, n := range names {

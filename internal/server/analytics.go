@@ -131,6 +131,7 @@ func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
 		Window:             q.window,
 		ResolvedActivities: []string{eventlog.ActivityResolved},
 		ResolvedOptional:   true, // items may all be open yet
+		ValueActivities:    []string{eventlog.ActivityValue},
 		AsOf:               s.desk.Now().UnixNano(),
 		SLAAttr:            eventlog.AttrPriority,
 	}}
