@@ -202,12 +202,12 @@ type readFlags struct {
 // register adds the flags; withFormat adds --format for the input format
 // (export uses --format for its output).
 func (rf *readFlags) register(fs *flag.FlagSet, withFormat bool) {
-	fs.StringVar(&rf.Case, "case", "", "CSV column of the case id (default: detected)")
-	fs.StringVar(&rf.Activity, "activity", "", "CSV column of the activity (default: detected)")
-	fs.StringVar(&rf.Timestamp, "timestamp", "", "CSV column of the (completion) time (default: detected)")
-	fs.StringVar(&rf.StartTimestamp, "start-timestamp", "", "CSV column of the start time, for start/complete rows")
-	fs.StringVar(&rf.Resource, "resource", "", "CSV column of the resource (default: detected)")
-	fs.StringVar(&rf.Lifecycle, "lifecycle", "", "CSV column of the XES lifecycle transition (default: detected; used only if every value is standard)")
+	fs.StringVar(&rf.Case, "case", "", "CSV column or XES trace key of the case id (default: detected, concept:name in XES)")
+	fs.StringVar(&rf.Activity, "activity", "", "CSV column or XES key of the activity (default: detected, concept:name in XES)")
+	fs.StringVar(&rf.Timestamp, "timestamp", "", "CSV column or XES key of the (completion) time (default: detected, time:timestamp in XES)")
+	fs.StringVar(&rf.StartTimestamp, "start-timestamp", "", "CSV column or XES key of the start time, for start/complete rows")
+	fs.StringVar(&rf.Resource, "resource", "", "CSV column or XES key of the resource (default: detected, org:resource in XES)")
+	fs.StringVar(&rf.Lifecycle, "lifecycle", "", "CSV column or XES key of the lifecycle transition (default: detected; used only if every value is standard)")
 	fs.StringVar(&rf.OrderBy, "order-by", "", "CSV column that orders events of a case at the same time")
 	fs.StringVar(&rf.TimeFormat, "time-format", "", "timestamp layout in strftime syntax, e.g. '%d/%m/%Y %H:%M' (default: detected over the whole column)")
 	if withFormat {

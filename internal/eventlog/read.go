@@ -15,7 +15,10 @@ import (
 // ReadOptions says how to read an event log. The zero value detects
 // everything.
 type ReadOptions struct {
-	// CSV column names; "" detects the column from common names.
+	// CSV column names, or XES attribute keys (the case's is a trace
+	// attribute; OrderBy is CSV only); "" detects the column from common
+	// names, or takes the standard XES key (concept:name, time:timestamp,
+	// org:resource, lifecycle:transition, start_timestamp).
 	Case, Activity, Timestamp, StartTimestamp, Resource, Lifecycle, OrderBy string
 
 	// TZ is the zone of zone-less timestamps; nil is UTC.

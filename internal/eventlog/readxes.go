@@ -66,6 +66,27 @@ type xesReader struct {
 	lifecycle int            // event column of lifecycle:transition, or -1
 	resource  bool
 	start     bool
+
+	// The keys of the roles: the standard ones unless ReadOptions name
+	// others (--activity lifecycle:transition reads a VINST-style log by
+	// its sub-statuses).
+	keyCase, keyAct, keyTime, keyRes, keyLC, keyStart string
+}
+
+// keys sets the role keys from the options.
+func (x *xesReader) keys() {
+	or := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	o := x.opt
+	x.keyCase, x.keyAct, x.keyTime = or(o.Case, keyName), or(o.Activity, keyName), or(o.Timestamp, keyTime)
+	x.keyRes, x.keyLC, x.keyStart = or(o.Resource, keyResource), or(o.Lifecycle, keyTransition), or(o.StartTimestamp, keyStart)
+	if x.keyLC == x.keyAct {
+		x.keyLC = "" // the activity is not also a lifecycle
+	}
 }
 
 // ReadXES reads an event log in XES (IEEE 1849), gzip-compressed or not:
@@ -94,20 +115,21 @@ func readXESLog(in io.Reader, opt ReadOptions) (*ReadResult, error) {
 	res := &ReadResult{Columns: map[string]string{}}
 	x := &xesReader{opt: opt, b: NewBuilder(), w: &warner{strict: opt.Strict, res: res}, s: newXMLScanner(in), lifecycle: -1,
 		eventCols: map[string]int{}, caseCols: map[string]int{}}
+	x.keys()
 	if err := x.read(); err != nil {
 		return nil, err
 	}
-	res.Columns[RoleCase] = keyName
-	res.Columns[RoleActivity] = keyName
-	res.Columns[RoleTimestamp] = keyTime
+	res.Columns[RoleCase] = x.keyCase
+	res.Columns[RoleActivity] = x.keyAct
+	res.Columns[RoleTimestamp] = x.keyTime
 	if x.resource {
-		res.Columns[RoleResource] = keyResource
+		res.Columns[RoleResource] = x.keyRes
 	}
 	if x.lifecycle >= 0 {
-		res.Columns[RoleLifecycle] = keyTransition
+		res.Columns[RoleLifecycle] = x.keyLC
 	}
 	if x.start {
-		res.Columns[RoleStart] = keyStart
+		res.Columns[RoleStart] = x.keyStart
 	}
 	x.w.finish(x.b)
 	return res, nil
@@ -180,7 +202,7 @@ func (x *xesReader) traceAttr() {
 	if !ok {
 		return // a list or container, or no key
 	}
-	if string(key) == keyName {
+	if string(key) == x.keyCase {
 		x.caseID, x.hasCaseID = x.b.Intern(value), true
 		return
 	}
@@ -199,27 +221,27 @@ func (x *xesReader) eventAttr() error {
 	}
 	e := x.ev
 	switch string(key) {
-	case keyName:
+	case x.keyAct:
 		e.act = x.b.Intern(value)
 		return nil
-	case keyResource:
+	case x.keyRes:
 		e.res = x.b.Intern(value)
 		x.resource = true
 		return nil
-	case keyTime:
+	case x.keyTime:
 		t, why := parseXSDateTime(value, x.opt.TZ)
 		if why != "" {
 			e.skip = true
-			return x.w.skip(x.s.tokLine, fmt.Sprintf("%s: cannot parse %q as a time (%s)", keyTime, value, why), "event")
+			return x.w.skip(x.s.tokLine, fmt.Sprintf("%s: cannot parse %q as a time (%s)", x.keyTime, value, why), "event")
 		}
 		e.time, e.hasTime = t, true
 		return nil
-	case keyStart:
+	case x.keyStart:
 		if string(x.s.name) == "date" {
 			t, why := parseXSDateTime(value, x.opt.TZ)
 			if why != "" {
 				e.skip = true
-				return x.w.skip(x.s.tokLine, fmt.Sprintf("%s: cannot parse %q as a time (%s)", keyStart, value, why), "event")
+				return x.w.skip(x.s.tokLine, fmt.Sprintf("%s: cannot parse %q as a time (%s)", x.keyStart, value, why), "event")
 			}
 			e.start = t
 			x.start = true
@@ -230,7 +252,7 @@ func (x *xesReader) eventAttr() error {
 	if !ok {
 		col = x.b.EventColumn(string(key))
 		x.eventCols[string(key)] = col
-		if string(key) == keyTransition {
+		if string(key) == x.keyLC {
 			x.lifecycle = col
 			x.b.LifecycleColumn(col)
 		}
@@ -250,9 +272,9 @@ func (x *xesReader) endEvent() error {
 		x.events = x.events[:len(x.events)-1]
 		return nil
 	case e.act == 0:
-		why = "event without " + keyName
+		why = "event without " + x.keyAct
 	case !e.hasTime:
-		why = "event without " + keyTime
+		why = "event without " + x.keyTime
 	}
 	if why == "" {
 		return nil
@@ -269,7 +291,7 @@ func (x *xesReader) endTrace() error {
 	x.traceLine = 0
 	if !x.hasCaseID {
 		x.caseID = x.b.InternString(fmt.Sprintf("trace %d", x.traces))
-		x.w.note(line, fmt.Sprintf("trace without %s; named %q", keyName, x.b.Str(x.caseID)))
+		x.w.note(line, fmt.Sprintf("trace without %s; named %q", x.keyCase, x.b.Str(x.caseID)))
 	}
 	if len(x.events) == 0 {
 		x.w.note(line, fmt.Sprintf("trace %q has no events; left out", x.b.Str(x.caseID)))

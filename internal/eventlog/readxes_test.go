@@ -271,6 +271,31 @@ func TestReadXESBPIC2013(t *testing.T) {
 	}
 }
 
+// TestReadXESRoleKeys reads the BPIC 2013 incidents by their VINST
+// sub-status, as the data set's README counts them: 13 activity classes
+// once lifecycle:transition is the activity, and In Progress 30,239 times.
+func TestReadXESRoleKeys(t *testing.T) {
+	res, err := ReadFile(dataset.Path(t, "bpic2013_incidents/BPI_Challenge_2013_incidents.xes.gz"),
+		ReadOptions{Activity: "lifecycle:transition", Resource: "org:group"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Log
+	counts := map[string]int{}
+	for _, a := range l.Activity {
+		counts[l.Str(a)]++
+	}
+	if len(counts) != 13 || counts["In Progress"] != 30239 || counts["Awaiting Assignment"] != 11544 {
+		t.Errorf("%d activities, In Progress %d, Awaiting Assignment %d; want 13, 30239, 11544", len(counts), counts["In Progress"], counts["Awaiting Assignment"])
+	}
+	if l.EventAttr("concept:name") == nil || l.EventAttr("lifecycle:transition") != nil || l.EventAttr("org:resource") == nil || res.WarningCount != 0 {
+		t.Errorf("columns %v, warnings %v", l.EventAttrs, res.Warnings)
+	}
+	if res.Columns[RoleActivity] != "lifecycle:transition" || res.Columns[RoleResource] != "org:group" || res.Columns[RoleLifecycle] != "" {
+		t.Errorf("roles %v", res.Columns)
+	}
+}
+
 // BenchmarkReadXESBPIC2013 reads the whole BPIC 2013 file (1.3 MB gzip,
 // 40 MB XML).
 func BenchmarkReadXESBPIC2013(b *testing.B) {
