@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -382,5 +383,79 @@ func TestExportLogFile(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "export", "a.csv", "b.csv"); code != ExitUsage {
 		t.Errorf("two logs: exit %d: %s", code, stderr)
+	}
+}
+
+// TestAnalyzeGolden reads small hand-made logs of each timing kind from
+// files and checks the JSON against golden files, and the numbers that
+// matter against values worked out by hand.
+func TestAnalyzeGolden(t *testing.T) {
+	step := func(a *flow.Analysis, name string) *flow.StepMetrics {
+		for i := range a.Steps {
+			if a.Steps[i].Activity == name {
+				return &a.Steps[i]
+			}
+		}
+		t.Fatalf("no step %s", name)
+		return nil
+	}
+	mean := func(s *flow.Stats) any {
+		if s == nil || s.Mean == nil {
+			return nil
+		}
+		return *s.Mean
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, a *flow.Analysis)
+	}{
+		{"lifecycle", []string{"testdata/analyze/lifecycle.xes"}, func(t *testing.T, a *flow.Analysis) {
+			// A: Register scheduled 09:00, started 09:10, completed 09:30 (+01:00); Fix
+			// scheduled 09:30, started 10:00, suspended 10:20, resumed 10:50, completed
+			// 11:10. B: Register started and completed 08:00–08:15 UTC (wait 0: no
+			// schedule, first visit); Fix started 08:45 (entered at 08:15, the previous
+			// completion), completed 09:45.
+			reg, fix := step(a, "Register"), step(a, "Fix")
+			got := []any{mean(reg.Wait), mean(reg.Cycle), mean(fix.Wait), mean(fix.Cycle), mean(fix.Blocked)}
+			want := []any{300.0, 1050.0, 1800.0, 3000.0, 900.0} // (10+0)/2, (20+15)/2, (30+30)/2, (40+60)/2, (30+0)/2 min
+			if fmt.Sprint(got) != fmt.Sprint(want) || a.Timing != flow.TimingLifecycle {
+				t.Errorf("timing %s; Register wait, cycle, Fix wait, cycle, blocked (s) = %v, want %v", a.Timing, got, want)
+			}
+		}},
+		{"state", []string{"testdata/analyze/state.csv", "--states", "testdata/analyze/states.yaml", "--resolved-activity", "Resolved"}, func(t *testing.T, a *flow.Analysis) {
+			// New 09:00–09:30 queued, In Progress 09:30–10:00 active, On Hold
+			// 10:00–11:00 blocked, In Progress 11:00–11:30 active, Resolved at 11:30.
+			// Active 60 of 150 minutes: flow efficiency 0.4.
+			if a.Timing != flow.TimingState || a.Flow.Efficiency == nil || *a.Flow.Efficiency != 0.4 || *a.ItemTime.Mean != 9000 {
+				t.Errorf("timing %s, efficiency %v, time_to_resolve %v; want state, 0.4, 9000 s", a.Timing, a.Flow.Efficiency, a.ItemTime.Mean)
+			}
+			if got := []any{mean(step(a, "New").Wait), mean(step(a, "On Hold").Blocked)}; fmt.Sprint(got) != "[1800 3600]" {
+				t.Errorf("New wait, On Hold blocked = %v, want 1800 and 3600 s", got)
+			}
+		}},
+		{"completion", []string{"testdata/analyze/completion.csv"}, func(t *testing.T, a *flow.Analysis) {
+			// b: 10 min after a; c: 30 min after b, and 30 min after a in d.
+			if got := []any{mean(step(a, "b").Lead), mean(step(a, "c").Lead), step(a, "c").Wait, a.Flow.Efficiency}; fmt.Sprint(got) != "[600 1800 <nil> <nil>]" {
+				t.Errorf("b lead, c lead, c wait, efficiency = %v; want 600, 1800 and unknowns", got)
+			}
+			// The items' window starts and ends empty: L ÷ (λW) is exactly 1.
+			if r := a.Little.Stream.Ratio; r == nil || *r != 1 {
+				t.Errorf("Little's Law ratio %v, want exactly 1", r)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, append([]string{"analyze", "--json", "-"}, tc.args...)...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden.Check(t, "analyze/"+tc.name+".json", []byte(stdout))
+			var a flow.Analysis
+			if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, &a)
+		})
 	}
 }
