@@ -459,3 +459,23 @@ func TestAnalyzeGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestProgressPrinter: in a pipe, a line per tenth of the file; on a
+// terminal, one line redrawn in place.
+func TestProgressPrinter(t *testing.T) {
+	var b strings.Builder
+	p := progressPrinter(&b, false)
+	for read := int64(0); read <= 1000; read += 50 {
+		p(read, 1000)
+	}
+	if got := strings.Count(b.String(), "\n"); got != 11 || !strings.Contains(b.String(), "reading 100%") {
+		t.Errorf("pipe output, %d lines:\n%s", got, b.String())
+	}
+	b.Reset()
+	p = progressPrinter(&b, true)
+	p(500, 1000)
+	p(1000, 1000)
+	if out := b.String(); strings.Contains(out, "\n") || !strings.HasPrefix(out, "\rreading ") || !strings.Contains(out, "100.0%") {
+		t.Errorf("terminal output %q", out)
+	}
+}
