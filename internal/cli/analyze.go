@@ -29,6 +29,10 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	rf.register(fs, true)
 	tz := fs.String("tz", "", "IANA zone of timestamps without an offset, and of windows and business hours (default UTC)")
 	store := fs.Bool("store", false, "analyse the store's own event log (--data DIR or --db URL) instead of a file")
+	var items eventlog.ItemFilter
+	fs.StringVar(&items.Service, "service", "", "with --store: only the items of this service")
+	fs.StringVar(&items.Team, "team", "", "with --store: only the items that passed through this team's queue")
+	kinds := fs.String("kind", "", "with --store: only items of these comma-separated kinds")
 	var sf storeFlags
 	sf.register(e, fs)
 	timing := fs.String("timing", "", "lifecycle, completion or state (default: lifecycle when the log has it, else completion)")
@@ -125,10 +129,24 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 		l   *eventlog.Log
 		src *flow.Source
 	)
+	if !*store && (items.Service != "" || items.Team != "" || *kinds != "") {
+		return usagef("--service, --team and --kind select work items of the store: they need --store")
+	}
 	if *store {
 		if l, err = storeLog(ctx, &sf); err != nil {
 			return err
 		}
+		// A stream to conform with also selects its items.
+		if opt.Stream != nil {
+			items.Stream = opt.Stream.ID
+		}
+		if *kinds != "" {
+			items.Kinds = strings.Split(*kinds, ",")
+		}
+		if l = l.SelectItems(items); l.Events() == 0 {
+			return fmt.Errorf("analyze store: no work item matches")
+		}
+		opt.ConformLog = l.Finished()
 		src = &flow.Source{Name: "store", Format: "store", Warnings: []string{}}
 		if len(opt.ResolvedActivities) == 0 {
 			opt.ResolvedActivities = []string{eventlog.ActivityResolved}

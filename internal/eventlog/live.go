@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"slices"
 	"strconv"
 
 	svcflow "github.com/svcflow/svcflow"
@@ -10,11 +11,12 @@ import (
 // of the visit events. ActivityResolved is the resolution point analyses
 // measure time_to_resolve to (SPEC §3).
 const (
-	ActivityCreated  = "created"
-	ActivityResolved = "resolved"
-	ActivityReopened = "reopened"
-	ActivityClosed   = "closed"
-	ActivityValue    = "value"
+	ActivityCreated   = "created"
+	ActivityResolved  = "resolved"
+	ActivityReopened  = "reopened"
+	ActivityClosed    = "closed"
+	ActivityCancelled = "cancelled"
+	ActivityValue     = "value"
 )
 
 // The case and event attributes ItemLog writes.
@@ -90,6 +92,8 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		c, activity = caseOf(), ActivityResolved
 	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusClosed):
 		c, activity = caseOf(), ActivityClosed
+	case e.Type == svcflow.EventStatusChanged && e.After == string(svcflow.StatusCancelled):
+		c, activity = caseOf(), ActivityCancelled
 	case e.Type == svcflow.EventReopened:
 		c, activity = caseOf(), ActivityReopened
 	case e.Type == svcflow.EventValueReached:
@@ -182,4 +186,66 @@ func (l *Log) SelectCases(keep func(c int) bool) *Log {
 	}
 	out.DuplicateRows = out.countDuplicates()
 	return out
+}
+
+// ItemFilter selects the work items of a log that ItemLog built; zero
+// fields select everything.
+type ItemFilter struct {
+	Stream, Service, Team string
+	Kinds                 []string
+	From, To              int64 // creation at or after From, before To (Unix nanoseconds; 0 unbounded)
+}
+
+// SelectItems returns the items f selects: by their stream, service and
+// kind, by a team whose queue they passed through, and by when they were
+// created.
+func (l *Log) SelectItems(f ItemFilter) *Log {
+	attr := func(name string) []uint32 {
+		if c := l.CaseAttr(name); c != nil {
+			return c.Values
+		}
+		return make([]uint32, l.Cases())
+	}
+	stream, service, kind := attr(AttrStream), attr(AttrService), attr(AttrKind)
+	var teamCases []bool
+	if f.Team != "" {
+		teamCases = make([]bool, l.Cases())
+		if col := l.EventAttr(AttrTeam); col != nil {
+			for c := range l.CaseID {
+				from, to := l.Case(c)
+				for i := from; i < to && !teamCases[c]; i++ {
+					teamCases[c] = l.Str(col.Values[i]) == f.Team
+				}
+			}
+		}
+	}
+	return l.SelectCases(func(c int) bool {
+		from, _ := l.Case(c)
+		created := l.Time[from]
+		return (f.Stream == "" || l.Str(stream[c]) == f.Stream) &&
+			(f.Service == "" || l.Str(service[c]) == f.Service) &&
+			(len(f.Kinds) == 0 || slices.Contains(f.Kinds, l.Str(kind[c]))) &&
+			(teamCases == nil || teamCases[c]) &&
+			(f.From == 0 || created >= f.From) && (f.To == 0 || created < f.To)
+	})
+}
+
+// Finished returns the items that have reached value, or were closed or
+// cancelled: the ones whose path through their stream is complete, which
+// is what conformance should judge (an open item has simply not done its
+// later steps yet).
+func (l *Log) Finished() *Log {
+	end := make([]bool, len(l.Strings))
+	for i, s := range l.Strings {
+		end[i] = s == ActivityValue || s == ActivityClosed || s == ActivityCancelled
+	}
+	return l.SelectCases(func(c int) bool {
+		from, to := l.Case(c)
+		for i := from; i < to; i++ {
+			if end[l.Activity[i]] && (l.Phase == nil || l.Phase[i] == PhaseNone) {
+				return true
+			}
+		}
+		return false
+	})
 }

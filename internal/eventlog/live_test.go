@@ -56,3 +56,46 @@ func TestItemLog(t *testing.T) {
 		t.Errorf("selected %d cases, %d events", only.Cases(), only.Events())
 	}
 }
+
+func TestSelectItemsAndFinished(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	x := NewItemLog()
+	add := func(item string, m int, typ svcflow.EventType, step, after string, d svcflow.EventData) {
+		x.Add(svcflow.Event{Item: item, Time: t0.Add(time.Duration(m) * time.Minute), Type: typ, Step: step, After: after, Data: d})
+	}
+	add("INC-1", 0, svcflow.EventCreated, "", "", svcflow.EventData{Kind: "incident", Stream: "restore", Service: "mail"})
+	add("INC-1", 0, svcflow.EventStepEntered, "triage", "", svcflow.EventData{Team: "desk"})
+	add("INC-1", 5, svcflow.EventValueReached, "", "", svcflow.EventData{})
+	add("REQ-2", 10, svcflow.EventCreated, "", "", svcflow.EventData{Kind: "service_request", Stream: "fulfil", Service: "mail"})
+	add("REQ-2", 10, svcflow.EventStepEntered, "log", "", svcflow.EventData{Team: "ops"})
+	add("REQ-2", 20, svcflow.EventStatusChanged, "", "cancelled", svcflow.EventData{})
+	add("INC-3", 30, svcflow.EventCreated, "", "", svcflow.EventData{Kind: "incident", Stream: "restore", Service: "vpn"})
+	add("INC-3", 30, svcflow.EventStepEntered, "triage", "", svcflow.EventData{Team: "desk"})
+	l := x.Build()
+	ids := func(l *Log) string {
+		var out []string
+		for _, c := range l.CaseID {
+			out = append(out, l.Str(c))
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		f    ItemFilter
+		want string
+	}{
+		{ItemFilter{}, "INC-1,REQ-2,INC-3"},
+		{ItemFilter{Stream: "restore"}, "INC-1,INC-3"},
+		{ItemFilter{Service: "mail"}, "INC-1,REQ-2"},
+		{ItemFilter{Team: "ops"}, "REQ-2"},
+		{ItemFilter{Kinds: []string{"incident"}, Service: "vpn"}, "INC-3"},
+		{ItemFilter{From: t0.Add(10 * time.Minute).UnixNano(), To: t0.Add(30 * time.Minute).UnixNano()}, "REQ-2"},
+		{ItemFilter{Team: "nobody"}, ""},
+	} {
+		if got := ids(l.SelectItems(tc.f)); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.f, got, tc.want)
+		}
+	}
+	if got := ids(l.Finished()); got != "INC-1,REQ-2" {
+		t.Errorf("finished: %s, want INC-1,REQ-2 (value and cancelled)", got)
+	}
+}

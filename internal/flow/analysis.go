@@ -123,6 +123,9 @@ type AnalyzeOptions struct {
 	Options
 	Stream  *svcflow.ValueStream // nil: no conformance
 	Mapping *Mapping             // activities to steps; nil maps by step id or name
+	// ConformLog, when set, is the log conformance judges instead of the
+	// one analysed, such as only the finished items of a live store.
+	ConformLog *eventlog.Log
 }
 
 // Analyze measures l, discovers its map and variants and, with a stream,
@@ -136,7 +139,11 @@ func Analyze(l *eventlog.Log, opt AnalyzeOptions) (*Analysis, error) {
 	)
 	wg.Go(func() { dfg = Discover(l) })
 	if opt.Stream != nil {
-		wg.Go(func() { conf, cerr = Conform(l, opt.Stream, opt.Mapping) })
+		cl := l
+		if opt.ConformLog != nil {
+			cl = opt.ConformLog
+		}
+		wg.Go(func() { conf, cerr = Conform(cl, opt.Stream, opt.Mapping) })
 	}
 	m, err := Measure(l, opt.Options)
 	wg.Wait()

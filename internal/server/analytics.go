@@ -93,32 +93,8 @@ func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Lo
 		}
 		after = evs[len(evs)-1].Seq
 	}
-	l := x.Build()
-	attr := func(name string) []uint32 { return l.CaseAttr(name).Values }
-	stream, service, kind := attr(eventlog.AttrStream), attr(eventlog.AttrService), attr(eventlog.AttrKind)
-	var teamCases map[int]bool
-	if q.team != "" {
-		teamCases = map[int]bool{}
-		team := l.EventAttr(eventlog.AttrTeam).Values
-		for c := range l.CaseID {
-			from, to := l.Case(c)
-			for i := from; i < to; i++ {
-				if l.Str(team[i]) == q.team {
-					teamCases[c] = true
-					break
-				}
-			}
-		}
-	}
-	return l.SelectCases(func(c int) bool {
-		from, _ := l.Case(c)
-		created := l.Time[from]
-		return (q.stream == "" || l.Str(stream[c]) == q.stream) &&
-			(q.service == "" || l.Str(service[c]) == q.service) &&
-			(len(q.kinds) == 0 || slices.Contains(q.kinds, l.Str(kind[c]))) &&
-			(teamCases == nil || teamCases[c]) &&
-			(q.from == 0 || created >= q.from) && (q.to == 0 || created < q.to)
-	}), nil
+	return x.Build().SelectItems(eventlog.ItemFilter{Stream: q.stream, Service: q.service, Team: q.team,
+		Kinds: q.kinds, From: q.from, To: q.to}), nil
 }
 
 // analyze runs every analysis of the selected items, as of now.
@@ -150,6 +126,7 @@ func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
+	opt.ConformLog = l.Finished()
 	var a *flow.Analysis
 	if l.Events() == 0 {
 		a = flow.Empty(opt)
