@@ -109,7 +109,6 @@ func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
 		ResolvedOptional:   true, // items may all be open yet
 		ValueActivities:    []string{eventlog.ActivityValue},
 		AsOf:               s.desk.Now().UnixNano(),
-		SLAAttr:            eventlog.AttrPriority,
 	}}
 	if q.stream != "" {
 		all, err := s.streams(r)
