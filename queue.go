@@ -245,53 +245,146 @@ func DefaultCostOfDelay(p Priority) int {
 // too. A team sets W to how much lateness it will trade for one class
 // (P-level, tier, doubling of WSJF). A negative Aging counts as off.
 func RankQueue(p QueuePolicy, entries []QueueEntry, now time.Time) []RankedEntry {
-	order := p.Order
-	if !slices.Contains(QueueOrders(), order) {
-		order = OrderFIFO
-	}
-	unknownTier := 1
-	for _, e := range entries {
-		if e.Tier > 0 {
-			unknownTier = max(unknownTier, e.Tier+1)
-		}
-	}
+	order := rankOrder(p.Order)
+	unknownTier := UnknownTier(entries)
 	out := make([]RankedEntry, len(entries))
 	for i, e := range entries {
 		out[i] = rankEntry(order, p.Aging, e, now, unknownTier)
 	}
-	triage := order != OrderFIFO && order != OrderLIFO
-	// The package declares a cmp of its own, hiding the standard one, so the
-	// comparisons are written out.
-	slices.SortStableFunc(out, func(a, b RankedEntry) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		if triage {
-			if c := a.Priority.Rank() - b.Priority.Rank(); c != 0 {
-				return c
-			}
-			if c := compareDue(a.SLADue, b.SLADue); c != 0 {
-				return c
-			}
-			if c := a.created().Compare(b.created()); c != 0 {
-				return c
-			}
-		}
-		if c := a.Entered.Compare(b.Entered); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Item, b.Item); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Step, b.Step)
-	})
+	slices.SortStableFunc(out, func(a, b RankedEntry) int { return CompareQueued(order, a, b) })
 	return out
 }
 
-// rankEntry scores one entry and writes its explanation.
+// rankOrder is the order RankQueue applies: an unknown one ranks as fifo.
+func rankOrder(order string) string {
+	if !slices.Contains(QueueOrders(), order) {
+		return OrderFIFO
+	}
+	return order
+}
+
+// UnknownTier is the tier RankQueue gives entries of an unknown tier in a
+// queue of these entries: one worse than the worst known tier, 1 when no
+// tier is known.
+func UnknownTier(entries []QueueEntry) int {
+	t := 1
+	for _, e := range entries {
+		if e.Tier > 0 {
+			t = max(t, e.Tier+1)
+		}
+	}
+	return t
+}
+
+// QueueScore returns the Score RankQueue gives e in a queue ordered by p at
+// now, where unknownTier is UnknownTier of the whole queue, without writing
+// the explanation: the fast path for a caller that ranks often, such as the
+// simulator. RankQueue scores with it, so the two cannot drift.
+func QueueScore(p QueuePolicy, e QueueEntry, now time.Time, unknownTier int) float64 {
+	order := rankOrder(p.Order)
+	base := queueBase(order, &e, now, unknownTier)
+	if p.Aging > 0 {
+		if _, _, opened := queueAging(p.Aging, &e, now); opened > 0 {
+			return agedScore(base, opened, p.Aging)
+		}
+	}
+	return base
+}
+
+// CompareQueued orders two scored entries of a queue ordered by order as
+// RankQueue does, best first: a negative result puts a before b. It
+// compares scores, then for orders other than fifo and lifo the P-level,
+// the SLA due time (none last) and the item's age, then for every order
+// Entered, Item and Step. An unknown order compares as fifo.
+func CompareQueued(order string, a, b RankedEntry) int {
+	// The package declares a cmp of its own, hiding the standard one, so the
+	// comparisons are written out.
+	if a.Score != b.Score {
+		if a.Score > b.Score {
+			return -1
+		}
+		return 1
+	}
+	if order = rankOrder(order); order != OrderFIFO && order != OrderLIFO {
+		if c := a.Priority.Rank() - b.Priority.Rank(); c != 0 {
+			return c
+		}
+		if c := compareDue(a.SLADue, b.SLADue); c != 0 {
+			return c
+		}
+		if c := a.created().Compare(b.created()); c != 0 {
+			return c
+		}
+	}
+	if c := a.Entered.Compare(b.Entered); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Item, b.Item); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Step, b.Step)
+}
+
+// expectedCycle is the entry's expected cycle for ranking, UnsizedCycle
+// when unknown, and whether it was known.
+func (e *QueueEntry) expectedCycle() (time.Duration, bool) {
+	if e.ExpectedCycle > 0 {
+		return e.ExpectedCycle, true
+	}
+	return UnsizedCycle, false
+}
+
+// wsjfInputs are the cost of delay and size WSJF divides, and whether each
+// was defaulted (from the priority, from the expected cycle).
+func (e *QueueEntry) wsjfInputs() (cod int, codDefault bool, size time.Duration, sizeDefault bool) {
+	cod = e.CostOfDelay
+	if cod <= 0 {
+		cod, codDefault = DefaultCostOfDelay(e.Priority), true
+	}
+	cod = min(cod, 10)
+	size = e.Size
+	if size <= 0 {
+		size, _ = e.expectedCycle()
+		sizeDefault = true
+	}
+	return cod, codDefault, max(size, minQueueSize), sizeDefault
+}
+
+// queueBase is the entry's base score under an order RankQueue knows.
+func queueBase(order string, e *QueueEntry, now time.Time, unknownTier int) float64 {
+	switch order {
+	case OrderLIFO:
+		return -math.Log2(1 + hours(now.Sub(e.Entered)))
+	case OrderPriority:
+		return float64(6 - e.Priority.Rank())
+	case OrderShortestFirst:
+		expected, _ := e.expectedCycle()
+		return -math.Log2(hours(max(expected, minQueueSize)))
+	case OrderWSJF:
+		cod, _, size, _ := e.wsjfInputs()
+		return math.Log2(float64(cod) / hours(size))
+	case OrderEntitlement:
+		if e.Tier <= 0 {
+			return float64(-unknownTier)
+		}
+		return float64(-e.Tier)
+	}
+	return math.Log2(1 + hours(now.Sub(e.Entered)))
+}
+
+// queueAging returns the entry's deadline under aging window w (> 0),
+// whether it is the SLA's, and how long its aging window has been open at
+// now (not positive: not yet).
+func queueAging(w time.Duration, e *QueueEntry, now time.Time) (deadline time.Time, bySLA bool, opened time.Duration) {
+	deadline, bySLA = e.SLADue, true
+	if deadline.IsZero() {
+		expected, _ := e.expectedCycle()
+		deadline, bySLA = e.Entered.Add(max(expected, w)), false
+	}
+	return deadline, bySLA, now.Sub(deadline.Add(-w))
+}
+
+// rankEntry scores one entry with QueueScore and writes its explanation.
 func rankEntry(order string, window time.Duration, e QueueEntry, now time.Time, unknownTier int) RankedEntry {
 	var why []string
 	slaShown := false
@@ -301,10 +394,7 @@ func rankEntry(order string, window time.Duration, e QueueEntry, now time.Time, 
 			slaShown = true
 		}
 	}
-	expected, expectedKnown := e.ExpectedCycle, e.ExpectedCycle > 0
-	if !expectedKnown {
-		expected = UnsizedCycle
-	}
+	expected, expectedKnown := e.expectedCycle()
 	// expectedFor says whose expected cycle it is: "for email", or that
 	// there was none.
 	expectedFor := "(no data or target)"
@@ -313,53 +403,38 @@ func rankEntry(order string, window time.Duration, e QueueEntry, now time.Time, 
 	} else if expectedKnown {
 		expectedFor = "for the step"
 	}
-	var base float64
 	switch order {
-	case OrderFIFO:
-		base = math.Log2(1 + hours(now.Sub(e.Entered)))
-	case OrderLIFO:
-		base = -math.Log2(1 + hours(now.Sub(e.Entered)))
 	case OrderPriority:
-		base = float64(6 - e.Priority.Rank())
 		why = append(why, priorityText(e.Priority))
 		sla()
 	case OrderShortestFirst:
-		base = -math.Log2(hours(max(expected, minQueueSize)))
 		why = append(why, "expected "+spanText(expected)+" "+expectedFor, priorityText(e.Priority))
 	case OrderWSJF:
-		cod, codFrom := e.CostOfDelay, ""
-		if cod <= 0 {
-			cod, codFrom = DefaultCostOfDelay(e.Priority), " from "+priorityText(e.Priority)
+		cod, codDefault, size, sizeDefault := e.wsjfInputs()
+		codFrom, sizeFrom := "", ""
+		if codDefault {
+			codFrom = " from " + priorityText(e.Priority)
 		}
-		cod = min(cod, 10)
-		size, sizeFrom := e.Size, ""
-		if size <= 0 {
-			size, sizeFrom = expected, " expected "+expectedFor
+		if sizeDefault {
+			sizeFrom = " expected " + expectedFor
 		}
-		size = max(size, minQueueSize)
 		wsjf := float64(cod) / hours(size)
-		base = math.Log2(wsjf)
 		why = append(why, fmt.Sprintf("WSJF %s = cost of delay %d%s ÷ size %s%s",
 			strconv.FormatFloat(math.Round(wsjf*100)/100, 'f', -1, 64), cod, codFrom, spanText(size), sizeFrom))
 	case OrderEntitlement:
-		tier, tierText := e.Tier, "tier "+strconv.Itoa(e.Tier)
-		if tier <= 0 {
-			tier, tierText = unknownTier, "tier unknown"
+		tierText := "tier " + strconv.Itoa(e.Tier)
+		if e.Tier <= 0 {
+			tierText = "tier unknown"
 		}
-		base = float64(-tier)
 		why = append(why, tierText, priorityText(e.Priority))
 		sla()
 	}
 	why = append(why, "waiting "+spanText(now.Sub(e.Entered)))
 
 	var aged float64
-	var opened time.Duration // how long the aging window has been open
 	if window > 0 {
-		deadline, bySLA := e.SLADue, true
-		if deadline.IsZero() {
-			deadline, bySLA = e.Entered.Add(max(expected, window)), false
-		}
-		if opened = now.Sub(deadline.Add(-window)); opened > 0 {
+		deadline, bySLA, opened := queueAging(window, &e, now)
+		if opened > 0 {
 			aged = float64(opened) / float64(window)
 			s := "aged +" + strconv.FormatFloat(aged, 'f', 2, 64)
 			switch {
@@ -375,10 +450,7 @@ func rankEntry(order string, window time.Duration, e QueueEntry, now time.Time, 
 			why = append(why, s)
 		}
 	}
-	score := base
-	if opened > 0 {
-		score = agedScore(base, opened, window)
-	}
+	score := QueueScore(QueuePolicy{Order: order, Aging: window}, e, now, unknownTier)
 	return RankedEntry{QueueEntry: e, Score: score, Aged: aged, Why: strings.Join(why, ", ")}
 }
 

@@ -471,3 +471,26 @@ func ExampleRankQueue() {
 	//   INC-9  4.62  P2, SLA due in 3h, waiting 20m, aged +0.62
 	// pull: REQ-3 [{INC-7 diagnose step diagnose is full: 3 of 3 in progress} {INC-9 diagnose step diagnose is full: 3 of 3 in progress}]
 }
+
+// QueueScore and CompareQueued are the fast path the simulator ranks with;
+// they must give RankQueue's scores and order for every policy.
+func TestQueueScoreMatchesRankQueue(t *testing.T) {
+	entries := queueItems()
+	unknown := svcflow.UnknownTier(entries)
+	for _, order := range append(svcflow.QueueOrders(), "bogus") {
+		for _, aging := range []time.Duration{0, 30 * qMin, 4 * qHour} {
+			p := svcflow.QueuePolicy{Order: order, Aging: aging}
+			ranked := svcflow.RankQueue(p, entries, queueNow)
+			for _, r := range ranked {
+				if got := svcflow.QueueScore(p, r.QueueEntry, queueNow, unknown); got != r.Score {
+					t.Errorf("%s: QueueScore(%s) = %v, want %v", p, r.Item, got, r.Score)
+				}
+			}
+			for i := 1; i < len(ranked); i++ {
+				if c := svcflow.CompareQueued(order, ranked[i-1], ranked[i]); c > 0 {
+					t.Errorf("%s: CompareQueued(%s, %s) = %d, want ≤ 0", p, ranked[i-1].Item, ranked[i].Item, c)
+				}
+			}
+		}
+	}
+}
