@@ -16,43 +16,18 @@ import (
 	"github.com/svcflow/svcflow/internal/scale"
 )
 
-// scaleSub is a subcommand of `svcflow scale`.
-type scaleSub struct {
-	name, usage string
-	run         func(ctx context.Context, e *env, args []string) error
-}
-
-func scaleCommands() []scaleSub {
-	return []scaleSub{
-		{"generate", "scale generate --items N [--seed S] [--end DATE] [--data DIR | --db URL]", scaleGenerate},
-		{"check", "scale check [--sample 0.01] [--data DIR | --db URL]", scaleCheck},
-		{"query", "scale query [--runs 1000] [--data DIR | --db URL]", scaleQuery},
+func scaleCommands() []subcommand {
+	return []subcommand{
+		{"generate", "scale generate --items N [--seed S] [--end DATE] [--data DIR | --db URL]", "generate work items and their history", scaleGenerate},
+		{"check", "scale check [--sample 0.01] [--data DIR | --db URL]", "replay a sample of items and compare with the projections", scaleCheck},
+		{"query", "scale query [--runs 1000] [--data DIR | --db URL]", "time the list queries", scaleQuery},
 	}
 }
 
 // runScale generates work at scale, checks it and times the list queries:
 // `svcflow scale generate|check|query`.
 func runScale(ctx context.Context, e *env, args []string) error {
-	subs := scaleCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		fmt.Fprintln(w, "Usage: svcflow scale SUBCOMMAND\n\nSubcommands:")
-		for _, s := range subs {
-			fmt.Fprintf(w, "  %s\n", s.usage)
-		}
-		if len(args) == 0 {
-			return usagef("missing scale subcommand")
-		}
-		return nil
-	}
-	i := slices.IndexFunc(subs, func(s scaleSub) bool { return s.name == args[0] })
-	if i < 0 {
-		return usagef("unknown scale subcommand %q; expected generate, check or query", args[0])
-	}
-	return subs[i].run(ctx, e, args[1:])
+	return dispatchSub(ctx, e, "scale", scaleCommands(), args, "")
 }
 
 func scaleGenerate(ctx context.Context, e *env, args []string) error {

@@ -17,54 +17,22 @@ import (
 	"github.com/svcflow/svcflow/internal/streamdef"
 )
 
-type subcommand struct {
-	name, usage, summary string
-	run                  func(e *env, args []string) error
-}
-
 func streamsCommands() []subcommand {
 	return []subcommand{
-		{"list", "streams list [--dir DIR] [--format text|json]", "list the value streams", streamsList},
-		{"show", "streams show ID [--dir DIR] [--format text|json|markdown|html]", "print one stream's definition", streamsShow},
-		{"validate", "streams validate [FILE|DIR…] [--dir DIR] [--strict] [--format text|json]", "check definitions (the built-in library when none is given)", streamsValidate},
-		{"render", "streams render ID [--dir DIR] [--format markdown|html]", "print the stream and step templates (003 Tables 4.1, 4.2)", streamsRender},
-		{"mvp", "streams mvp [--practice ID] [--stream ID] [--dir DIR] [--format text|json|markdown|html]", "minimum viable practice table (003 Tables 4.4, 4.5)", streamsMVP},
-		{"coverage", "streams coverage [--dir DIR] [--format text|json|markdown|html]", "practice × value chain activity matrix", streamsCoverage},
-		{"map", "streams map ID [--dir DIR] [--lanes] [--format svg|html]", "draw a stream as SVG", streamsMap},
-		{"practices", "streams practices [--format text|json]", "the six activities and the 34 practices", streamsPractices},
+		{"list", "streams list [--dir DIR] [--format text|json]", "list the value streams", noCtx(streamsList)},
+		{"show", "streams show ID [--dir DIR] [--format text|json|markdown|html]", "print one stream's definition", noCtx(streamsShow)},
+		{"validate", "streams validate [FILE|DIR…] [--dir DIR] [--strict] [--format text|json]", "check definitions (the built-in library when none is given)", noCtx(streamsValidate)},
+		{"render", "streams render ID [--dir DIR] [--format markdown|html]", "print the stream and step templates (003 Tables 4.1, 4.2)", noCtx(streamsRender)},
+		{"mvp", "streams mvp [--practice ID] [--stream ID] [--dir DIR] [--format text|json|markdown|html]", "minimum viable practice table (003 Tables 4.4, 4.5)", noCtx(streamsMVP)},
+		{"coverage", "streams coverage [--dir DIR] [--format text|json|markdown|html]", "practice × value chain activity matrix", noCtx(streamsCoverage)},
+		{"map", "streams map ID [--dir DIR] [--lanes] [--format svg|html]", "draw a stream as SVG", noCtx(streamsMap)},
+		{"practices", "streams practices [--format text|json]", "the six activities and the 34 practices", noCtx(streamsPractices)},
 	}
 }
 
-func runStreams(_ context.Context, e *env, args []string) error {
-	subs := streamsCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		fmt.Fprintln(w, "Usage: svcflow streams SUBCOMMAND\n\nSubcommands:")
-		for _, s := range subs {
-			fmt.Fprintf(w, "  %-10s %s\n", s.name, s.summary)
-		}
-		fmt.Fprintln(w, "\nThe built-in library is always loaded; --dir DIR adds the *.yaml definitions of DIR,\nwhich replace built-in streams with the same id.")
-		if len(args) == 0 {
-			return usagef("missing streams subcommand")
-		}
-		return nil
-	}
-	i := slices.IndexFunc(subs, func(s subcommand) bool { return s.name == args[0] })
-	if i < 0 {
-		names := make([]string, len(subs))
-		for j, s := range subs {
-			names[j] = s.name
-		}
-		hint := ""
-		if s := svcflow.Suggest(args[0], names); s != "" {
-			hint = fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		return usagef("unknown streams subcommand %q%s; expected one of %s", args[0], hint, strings.Join(names, ", "))
-	}
-	return subs[i].run(e, args[1:])
+func runStreams(ctx context.Context, e *env, args []string) error {
+	return dispatchSub(ctx, e, "streams", streamsCommands(), args,
+		"The built-in library is always loaded; --dir DIR adds the *.yaml definitions of DIR,\nwhich replace built-in streams with the same id.")
 }
 
 // streamFlags are the flags most streams subcommands share.
