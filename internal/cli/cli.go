@@ -51,6 +51,7 @@ func commands() []command {
 		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
 		{"analyze", "measure the flow of an event log (CSV, XES or the store): metrics, map, variants, conformance", runAnalyze},
+		{"sim", "simulate value streams and queues: sim queue", runSim},
 		{"generate-log", "write a seeded synthetic help-desk event log as CSV, for benchmarks and trials", runGenerateLog},
 		{"export", "write the event log as XES or CSV", runExport},
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
