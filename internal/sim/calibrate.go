@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -204,9 +205,9 @@ type calibration struct {
 type teamFit struct {
 	people int
 	on     *calWeekHours // nil: always at work
-	// capAt is the time, on shift, the team had every person busy before
-	// each change of its number of active visits (for the queues' share of
-	// the wait); changes are its breakpoints.
+	// When the number of active visits of its steps changed, whether it
+	// was then at capacity, and the working time at capacity before each
+	// change: the share of a wait the queues explain.
 	changes []int64
 	atCap   []bool  // after each change
 	capCum  []int64 // on-shift at-capacity time before each change
@@ -450,31 +451,19 @@ func (t *teamFit) capTime(a, b int64, loc *time.Location) int64 {
 	if b <= a {
 		return 0
 	}
+	// upTo is the at-capacity working time before x: the sum up to the
+	// last change at or before x, plus the time since it if at capacity.
 	upTo := func(x int64) int64 {
-		j, found := slices.BinarySearch(t.changes, x)
-		if !found {
-			j--
-		} else {
-			// the last change at x: the state from x on
-			for j+1 < len(t.changes) && t.changes[j+1] == x {
-				j++
-			}
-			return t.capCum[j] + t.capAt(j, x, x, loc)
-		}
-		if j < 0 {
+		j := sort.Search(len(t.changes), func(k int) bool { return t.changes[k] > x }) - 1
+		switch {
+		case j < 0:
 			return 0
+		case t.atCap[j]:
+			return t.capCum[j] + t.onTime(t.changes[j], x, loc)
 		}
-		return t.capCum[j] + t.capAt(j, t.changes[j], x, loc)
+		return t.capCum[j]
 	}
 	return upTo(b) - upTo(a)
-}
-
-// capAt is the at-capacity time on shift in [a, x) after change j.
-func (t *teamFit) capAt(j int, a, x int64, loc *time.Location) int64 {
-	if j+1 < len(t.changes) && t.atCap[j] {
-		return t.onTime(a, x, loc)
-	}
-	return 0
 }
 
 // steps builds the model's steps and the entry step.
