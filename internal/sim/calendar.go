@@ -55,7 +55,10 @@ func (c *calendar) schedule(at float64, kind uint8, ref int32) {
 func (c *calendar) peek() float64 { return c.h[0].at }
 
 // pop removes and returns the earliest event; the calendar must not be
-// empty.
+// empty. It moves the hole left by the top down along the least children
+// to a leaf, then lifts the last event from there: the last event belongs
+// near the bottom, so this makes fewer comparisons than sifting it down
+// from the top.
 func (c *calendar) pop() event {
 	h := c.h
 	top := h[0]
@@ -69,21 +72,42 @@ func (c *calendar) pop() event {
 	i := 0
 	for {
 		first := 4*i + 1
+		if first+3 < n {
+			// Four children: the common case, without bounds checks.
+			kids := h[first : first+4 : first+4]
+			m := 0
+			if less(&kids[1], &kids[m]) {
+				m = 1
+			}
+			if less(&kids[2], &kids[m]) {
+				m = 2
+			}
+			if less(&kids[3], &kids[m]) {
+				m = 3
+			}
+			h[i] = kids[m]
+			i = first + m
+			continue
+		}
 		if first >= n {
 			break
 		}
 		m := first
-		end := min(first+4, n)
-		for j := first + 1; j < end; j++ {
+		for j := first + 1; j < n; j++ {
 			if less(&h[j], &h[m]) {
 				m = j
 			}
 		}
-		if !less(&h[m], &last) {
-			break
-		}
 		h[i] = h[m]
 		i = m
+	}
+	for i > 0 {
+		p := (i - 1) / 4
+		if !less(&last, &h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
 	}
 	h[i] = last
 	return top

@@ -263,3 +263,33 @@ func (a *arrivals) after(now float64, g *rng) float64 {
 	a.next = (a.next + 1) % len(a.samples)
 	return now + v
 }
+
+// expected returns about how many arrivals come in span seconds, to size
+// buffers; 0 when the process has no finite mean.
+func (a *arrivals) expected(span float64) float64 {
+	var gap float64
+	switch a.kind {
+	case aPoisson:
+		gap = 1 / a.rate
+	case aProfile:
+		sum := 0.0
+		for _, r := range a.profile {
+			sum += r
+		}
+		gap = hourOfWeek / sum
+	case aGaussian:
+		gap = a.a
+	case aPareto:
+		if a.b <= 1 {
+			return 0
+		}
+		gap = a.a * a.b / (a.b - 1)
+	default:
+		sum := 0.0
+		for _, v := range a.samples {
+			sum += v
+		}
+		gap = sum / float64(len(a.samples))
+	}
+	return span / gap
+}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -81,18 +80,21 @@ type cteam struct {
 	id       string
 	people   int
 	policy   svcflow.QueuePolicy
-	kind     uint8     // qFIFO, qLIFO or qRanked
-	static   bool      // scores do not change while an item waits: computed once
+	kind     uint8     // qFIFO, qLIFO, qSorted or qScan
 	limited  bool      // some step of the team has a WIP limit
 	segments []segment // the week's availability, from Monday 00:00; nil: always People
 }
 
-// Queue disciplines: fifo and lifo without aging rank by age alone, which
-// a deque keeps in order; every other policy is scored.
+// Queue disciplines. Fifo and lifo without aging rank by age alone, which
+// the order of joining keeps. Without aging, the other orders rank two
+// waiting items the same way whenever they are compared, so the queue is
+// kept sorted as items join. With aging, ranks move with the clock and the
+// queue is scanned when a person is free.
 const (
 	qFIFO uint8 = iota
 	qLIFO
-	qRanked
+	qSorted
+	qScan
 )
 
 // segment is a stretch of the week with a number of people available.
@@ -163,9 +165,8 @@ type item struct {
 	res                       int32 // index in results; -1: not kept
 	prio                      uint8 // rank 1–5
 	resolved, observed        bool
-	working                   bool // holds a person of the step's team
-	seq                       int64
-	id                        string // for ranked queues' tie-break, made on first need
+	working                   bool  // holds a person of the step's team
+	seq                       int64 // arrival number, which names the item
 }
 
 type teamState struct {
@@ -225,10 +226,20 @@ func (r *run) simulate(ctx context.Context) (*Replication, error) {
 			}
 		}
 	}
+	// Size the per-item buffers for the expected arrivals, so that they do
+	// not grow by copying during the run; capped, as a guess can be wild.
+	var all, observed float64
 	for i := range c.classes {
+		all += r.arr[i].expected(c.end)
+		observed += r.arr[i].expected(c.end - c.start)
 		if t := r.arr[i].after(0, r.arrRNG[i]); t <= c.end {
 			r.cal.schedule(t, evArrival, int32(i))
 		}
+	}
+	const maxPresize = 1 << 22
+	r.ttr = make([]float64, 0, int(min(observed*1.05, maxPresize)))
+	if !r.opt.SkipItems {
+		r.results = make([]ItemResult, 0, int(min(all*1.05, maxPresize)))
 	}
 	maxEvents := r.opt.MaxEvents
 	for r.cal.len() > 0 && r.cal.peek() <= c.end {
@@ -329,7 +340,7 @@ func (r *run) arrive(k int32) {
 	}
 	if !r.opt.SkipItems {
 		it.res = int32(len(r.results))
-		r.results = append(r.results, ItemResult{Class: cl.id, Priority: svcflow.Priority("P" + strconv.Itoa(int(prio))), Arrival: r.now})
+		r.results = append(r.results, ItemResult{Class: cl.id, Priority: priorities[prio], Arrival: r.now})
 	}
 	r.systemCount(1)
 	r.enter(i, cl.entry)
@@ -356,16 +367,12 @@ func (r *run) enter(i int32, s int32) {
 	t := st.team
 	ct := &r.c.teams[t]
 	q := qentry{item: i}
-	if ct.kind == qRanked {
-		if it.id == "" {
-			it.id = itemID(it.seq)
-		}
-		if ct.static {
-			q.score = svcflow.QueueScore(ct.policy, r.queueEntry(i), r.clock(), 1)
-		}
-	}
 	ts := &r.teams[t]
-	ts.queue = append(ts.queue, q)
+	if ct.kind == qSorted {
+		r.insertSorted(t, i)
+	} else {
+		ts.queue = append(ts.queue, q)
+	}
 	r.dispatch(t)
 }
 
@@ -416,7 +423,6 @@ func (r *run) done(i int32) {
 			res.Done, res.DoneAt = true, r.now
 		}
 		r.systemCount(-1)
-		it.id = ""
 		r.free = append(r.free, i)
 	}
 	if team >= 0 {
@@ -468,6 +474,11 @@ func (r *run) dispatch(t int32) {
 				n := copy(ts.queue, ts.queue[ts.head:])
 				ts.queue, ts.head = ts.queue[:n], 0
 			}
+		} else if r.c.teams[t].kind == qScan {
+			// A scanned queue's order does not matter.
+			last := len(ts.queue) - 1
+			ts.queue[k] = ts.queue[last]
+			ts.queue = ts.queue[:last]
 		} else {
 			ts.queue = append(ts.queue[:k], ts.queue[k+1:]...)
 		}
@@ -512,24 +523,69 @@ func (r *run) pick(t int32) int {
 			}
 		}
 		return -1
+	case qSorted:
+		for k := ts.head; k < len(q); k++ {
+			if !ct.limited || r.hasRoom(q[k].item) {
+				return k
+			}
+		}
+		return -1
 	}
 	now := r.clock()
 	best := -1
 	var bestE svcflow.RankedEntry
+	var bestSeq int64
 	for k := ts.head; k < len(q); k++ {
 		i := q[k].item
 		if ct.limited && !r.hasRoom(i) {
 			continue
 		}
-		e := svcflow.RankedEntry{QueueEntry: r.queueEntry(i), Score: q[k].score}
-		if !ct.static {
-			e.Score = svcflow.QueueScore(ct.policy, e.QueueEntry, now, 1)
-		}
-		if best < 0 || svcflow.CompareQueued(ct.policy.Order, e, bestE) < 0 {
-			best, bestE = k, e
+		e := svcflow.RankedEntry{QueueEntry: r.queueEntry(i)}
+		e.Score = svcflow.QueueScore(ct.policy, e.QueueEntry, now, 1)
+		seq := r.items[i].seq
+		if best < 0 || compareQueued(ct.policy.Order, &e, &bestE, seq, bestSeq) < 0 {
+			best, bestE, bestSeq = k, e, seq
 		}
 	}
 	return best
+}
+
+// insertSorted puts item i into team t's sorted queue after every entry
+// that ranks before it, found by binary search.
+func (r *run) insertSorted(t int32, i int32) {
+	ct := &r.c.teams[t]
+	ts := &r.teams[t]
+	now := r.clock()
+	e := svcflow.RankedEntry{QueueEntry: r.queueEntry(i)}
+	e.Score = svcflow.QueueScore(ct.policy, e.QueueEntry, now, 1)
+	seq := r.items[i].seq
+	lo, hi := ts.head, len(ts.queue)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		o := ts.queue[mid]
+		oe := svcflow.RankedEntry{QueueEntry: r.queueEntry(o.item), Score: o.score}
+		if compareQueued(ct.policy.Order, &oe, &e, r.items[o.item].seq, seq) <= 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	ts.queue = append(ts.queue, qentry{})
+	copy(ts.queue[lo+1:], ts.queue[lo:])
+	ts.queue[lo] = qentry{item: i, score: e.Score}
+}
+
+// compareQueued is svcflow.CompareQueued on two waiting items whose
+// arrival numbers are sa and sb. The work engine breaks the last ties by
+// item name; the simulator names items by arrival number, zero-padded so
+// that names sort as numbers do, and writes the names only when they
+// could matter (both joined at the same instant), which spares a string
+// per item.
+func compareQueued(order string, a, b *svcflow.RankedEntry, sa, sb int64) int {
+	if a.Entered.Equal(b.Entered) {
+		a.Item, b.Item = itemID(sa), itemID(sb)
+	}
+	return svcflow.CompareQueued(order, *a, *b)
 }
 
 // epoch is simulated time 0, a Monday at midnight, for the queue rules,
@@ -548,7 +604,6 @@ func (r *run) queueEntry(i int32) svcflow.QueueEntry {
 	it := &r.items[i]
 	st := &r.c.steps[it.step]
 	e := svcflow.QueueEntry{
-		Item:          it.id,
 		Priority:      priorities[it.prio],
 		Entered:       at(it.entered),
 		Created:       at(it.arrival),
@@ -647,7 +702,10 @@ func compile(m *Model) (*compiled, error) {
 		case p.Order == svcflow.OrderLIFO && p.Aging <= 0:
 			ct.kind = qLIFO
 		default:
-			ct.kind, ct.static = qRanked, p.Aging <= 0
+			ct.kind = qSorted
+			if p.Aging > 0 {
+				ct.kind = qScan
+			}
 		}
 		segs, err := weekSegments(path, t)
 		if err != nil {

@@ -244,8 +244,9 @@ func merge(c *compiled, reps []*Replication) *Report {
 	qs := make([]q4, n)
 	for i, r := range reps {
 		x := slices.Clone(r.TimeToResolve)
-		slices.Sort(x)
-		qs[i] = q4{mean(x), quantile(x, .5), quantile(x, .85), quantile(x, .95)}
+		// Select the order statistics rather than sort: the runs can
+		// resolve millions of items.
+		qs[i] = q4{mean(x), selectQuantile(x, .5), selectQuantile(x, .85), selectQuantile(x, .95)}
 	}
 	ts := &rp.TimeToResolve
 	pick := func(f func(q4) float64) (float64, *float64) {
@@ -391,19 +392,68 @@ func mean(x []float64) float64 {
 	return s / float64(len(x))
 }
 
-// quantile interpolates linearly between the order statistics of sorted
-// (type 7, as internal/flow reports); NaN when empty.
-func quantile(sorted []float64, p float64) float64 {
-	n := len(sorted)
+// selectQuantile interpolates linearly between the order statistics of x
+// (type 7, as internal/flow reports); NaN when empty. It reorders x.
+func selectQuantile(x []float64, p float64) float64 {
+	n := len(x)
 	if n == 0 {
 		return math.NaN()
 	}
 	h := p * float64(n-1)
 	i := int(h)
+	lo := selectNth(x, i)
 	if i+1 >= n {
-		return sorted[n-1]
+		return lo
 	}
-	return sorted[i] + (h-float64(i))*(sorted[i+1]-sorted[i])
+	// The next order statistic is the least of those above position i.
+	hi := x[i+1]
+	for _, v := range x[i+2:] {
+		hi = min(hi, v)
+	}
+	return lo + (h-float64(i))*(hi-lo)
+}
+
+// selectNth reorders x so that x[k] is its k-th smallest value, with no
+// larger value before it and no smaller after, and returns x[k]
+// (Hoare's selection with a median-of-three pivot).
+func selectNth(x []float64, k int) float64 {
+	lo, hi := 0, len(x)-1
+	for hi > lo {
+		mid := int(uint(lo+hi) >> 1)
+		if x[mid] < x[lo] {
+			x[mid], x[lo] = x[lo], x[mid]
+		}
+		if x[hi] < x[lo] {
+			x[hi], x[lo] = x[lo], x[hi]
+		}
+		if x[hi] < x[mid] {
+			x[hi], x[mid] = x[mid], x[hi]
+		}
+		pivot := x[mid]
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < pivot {
+				i++
+			}
+			for x[j] > pivot {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return x[k]
+		}
+	}
+	return x[k]
 }
 
 // r9 rounds v to 9 significant digits, the precision of every figure of a

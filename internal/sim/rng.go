@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // Randomness comes in streams: one per class for arrivals and for the
 // priority mix, one per step for durations, for routing and for
@@ -65,7 +62,7 @@ func (g *rng) open01() float64 {
 }
 
 // exp returns an exponential number with mean 1.
-func (g *rng) exp() float64 { return -math.Log(g.open01()) }
+func (g *rng) exp() float64 { return g.r.ExpFloat64() }
 
 // norm returns a standard normal number.
 func (g *rng) norm() float64 { return g.r.NormFloat64() }
