@@ -364,16 +364,18 @@ func (r *run) enter(i int32, s int32) {
 		return
 	}
 	r.stepCount(s, 1, 0)
-	t := st.team
-	ct := &r.c.teams[t]
-	q := qentry{item: i}
-	ts := &r.teams[t]
-	if ct.kind == qSorted {
+	r.join(st.team, i)
+	r.dispatch(st.team)
+}
+
+// join puts item i into team t's queue.
+func (r *run) join(t int32, i int32) {
+	if r.c.teams[t].kind == qSorted {
 		r.insertSorted(t, i)
-	} else {
-		ts.queue = append(ts.queue, q)
+		return
 	}
-	r.dispatch(t)
+	ts := &r.teams[t]
+	ts.queue = append(ts.queue, qentry{item: i})
 }
 
 // done ends item i's current visit and routes it on.
@@ -463,25 +465,7 @@ func (r *run) dispatch(t int32) {
 		if k < 0 {
 			return
 		}
-		i := ts.queue[k].item
-		// Remove entry k: the head moves for the common fifo case, else the
-		// tail closes up.
-		if k == ts.head {
-			ts.head++
-			if ts.head == len(ts.queue) {
-				ts.queue, ts.head = ts.queue[:0], 0
-			} else if ts.head >= 1024 && ts.head*2 >= len(ts.queue) {
-				n := copy(ts.queue, ts.queue[ts.head:])
-				ts.queue, ts.head = ts.queue[:n], 0
-			}
-		} else if r.c.teams[t].kind == qScan {
-			// A scanned queue's order does not matter.
-			last := len(ts.queue) - 1
-			ts.queue[k] = ts.queue[last]
-			ts.queue = ts.queue[:last]
-		} else {
-			ts.queue = append(ts.queue[:k], ts.queue[k+1:]...)
-		}
+		i := r.take(t, k)
 		it := &r.items[i]
 		s := it.step
 		it.started, it.working = r.now, true
@@ -490,6 +474,31 @@ func (r *run) dispatch(t int32) {
 		st := &r.c.steps[s]
 		r.cal.schedule(r.now+st.dur.draw(r.durRNG[s]), evDone, i)
 	}
+}
+
+// take removes entry k of team t's queue and returns its item.
+func (r *run) take(t int32, k int) int32 {
+	ts := &r.teams[t]
+	i := ts.queue[k].item
+	// The head moves in the common case, else the tail closes up.
+	switch {
+	case k == ts.head:
+		ts.head++
+		if ts.head == len(ts.queue) {
+			ts.queue, ts.head = ts.queue[:0], 0
+		} else if ts.head >= 1024 && ts.head*2 >= len(ts.queue) {
+			n := copy(ts.queue, ts.queue[ts.head:])
+			ts.queue, ts.head = ts.queue[:n], 0
+		}
+	case r.c.teams[t].kind == qScan:
+		// A scanned queue's order does not matter.
+		last := len(ts.queue) - 1
+		ts.queue[k] = ts.queue[last]
+		ts.queue = ts.queue[:last]
+	default:
+		ts.queue = append(ts.queue[:k], ts.queue[k+1:]...)
+	}
+	return i
 }
 
 // hasRoom reports whether item i's step may start one more visit.

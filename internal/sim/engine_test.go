@@ -428,3 +428,73 @@ func BenchmarkEngine(b *testing.B) {
 	b.ReportMetric(float64(events)/s, "events/s")
 	b.ReportMetric(float64(items)/s, "items/s")
 }
+
+// The simulator's queues start work in the order the work engine would:
+// RankQueue, then Pull skipping entries of a full step. Forty items of
+// mixed priorities, classes and steps wait; they are taken one by one while
+// step a is full for a while.
+func TestQueuesRankAsTheWorkEngine(t *testing.T) {
+	for _, policy := range []string{"fifo", "lifo", "priority", "shortest_first", "wsjf", "entitlement",
+		"priority+aging=30m", "fifo+aging=1h", "lifo+aging=20m", "wsjf+aging=2h"} {
+		t.Run(policy, func(t *testing.T) {
+			m := &Model{
+				Teams: []Team{{ID: "t", People: 1, Policy: policy}},
+				Work: []Class{
+					{ID: "c", Arrivals: Arrivals{Kind: ArrivalPoisson, Rate: 1}, Entry: "a",
+						Priority: []PriorityShare{{"P1", 0.2}, {"P2", 0.3}, {"P4", 0.5}},
+						Steps: []Step{
+							{ID: "a", Team: "t", WIPLimit: 2, Duration: Dist{Kind: DistExponential, Mean: 10 * minute}, Next: []Route{{To: "b", Probability: 1}}},
+							{ID: "b", Team: "t", Duration: Dist{Kind: DistFixed, Mean: 50 * minute}, Next: []Route{{To: Value, Probability: 1}}},
+						}},
+					{ID: "d", Arrivals: Arrivals{Kind: ArrivalPoisson, Rate: 1}, Entry: "x",
+						Steps: []Step{{ID: "x", Team: "t", Duration: Dist{Kind: DistLognormal, Mean: 2 * minute, SD: minute}, Next: []Route{{To: Value, Probability: 1}}}}},
+				},
+				Horizon: day, Seed: 1,
+				SLA: map[string]float64{"P1": hour, "": 8 * hour},
+			}
+			c, err := compile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRun(c, 0, RunOptions{})
+			g := newRNG(42, 0, streamRouting, 0)
+			for k := range 40 {
+				r.now = float64(k)*97 + g.float64()*50
+				i := int32(len(r.items))
+				step := int32(g.intN(3))
+				r.items = append(r.items, item{arrival: r.now - g.float64()*3*hour, entered: r.now, step: step,
+					class: c.steps[step].class, prio: uint8(1 + g.intN(5)), seq: int64(k + 1), res: -1})
+				r.join(0, i)
+			}
+			r.now = 5 * hour
+			for n := 0; r.teams[0].head < len(r.teams[0].queue); n++ {
+				r.steps[0].inProgress = 0
+				if n >= 5 && n < 15 {
+					r.steps[0].inProgress = 2 // step a is full
+				}
+				var entries []svcflow.QueueEntry
+				for _, q := range r.teams[0].queue[r.teams[0].head:] {
+					e := r.queueEntry(q.item)
+					e.Item = itemID(r.items[q.item].seq)
+					entries = append(entries, e)
+				}
+				ranked := svcflow.RankQueue(c.teams[0].policy, entries, r.clock())
+				want, _ := svcflow.Pull(ranked, map[string]svcflow.StepCapacity{"a": {WIPLimit: 2, InProgress: r.steps[0].inProgress}})
+				k := r.pick(0)
+				if want == nil {
+					if k >= 0 {
+						t.Fatalf("take %d: picked an item while every step is full", n)
+					}
+					break
+				}
+				if k < 0 {
+					t.Fatalf("take %d: picked none, want %s", n, want.Item)
+				}
+				if got := itemID(r.items[r.take(0, k)].seq); got != want.Item {
+					t.Fatalf("take %d: picked %s, want %s (%s)", n, got, want.Item, want.Why)
+				}
+				r.now += 7 * minute
+			}
+		})
+	}
+}
