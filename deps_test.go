@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"internal/draw":      {"."},
 	"internal/streamdef": {"."},
 	"internal/library":   {".", "internal/streamdef"},
-	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow"},
+	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow", "internal/sim"},
 	"internal/eventlog":  {"."},
 	"internal/auth":      {},
 	"internal/golden":    {}, // tests only

@@ -16,13 +16,14 @@ import (
 var templateFS embed.FS
 
 // pages holds one parsed template per report kind, parsed once at start-up.
-var pages = parsePages("stream", "mvp", "coverage", "analysis")
+var pages = parsePages("stream", "mvp", "coverage", "analysis", "sim")
 
 func parsePages(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("report").Funcs(template.FuncMap{
 		"practiceName": practiceName, "dur": durPtr, "pct": pctPtr, "pctv": pct, "num": numPtr, "count": count,
 		"path": path, "stats": statsLine, "deviation": deviationText, "durv": Duration, "satisfaction": satisfactionText,
 		"statsp": func(s *flow.Stats) string { return statsLine(*s) },
+		"simci":  hoursCI,
 	}).ParseFS(templateFS, "templates/*.html"))
 	out := map[string]*template.Template{}
 	for _, n := range names {
