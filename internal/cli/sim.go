@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -207,19 +208,31 @@ func compareRuns(a, b *sim.Report) []sim.Comparison {
 		}
 		return out
 	}
-	meanTTR := func(run *sim.Replication) float64 {
-		if len(run.TimeToResolve) == 0 {
+	meanHours := func(x []float64) float64 {
+		if len(x) == 0 {
 			return math.NaN()
 		}
 		sum := 0.0
-		for _, v := range run.TimeToResolve {
+		for _, v := range x {
 			sum += v
 		}
-		return sum / float64(len(run.TimeToResolve)) / 3600
+		return sum / float64(len(x)) / 3600
 	}
+	meanTTR := func(run *sim.Replication) float64 { return meanHours(run.TimeToResolve) }
 	out := []sim.Comparison{
 		sim.CompareMetric("time_to_resolve_mean_hours", per(a, meanTTR), per(b, meanTTR)),
 		sim.CompareMetric("throughput_per_hour", per(a, func(r *sim.Replication) float64 { return r.Throughput }), per(b, func(r *sim.Replication) float64 { return r.Throughput })),
+	}
+	if len(a.Classes) > 1 {
+		for i, c := range a.Classes {
+			j := slices.IndexFunc(b.Classes, func(x sim.ClassReport) bool { return x.Class == c.Class })
+			if j < 0 {
+				continue
+			}
+			out = append(out, sim.CompareMetric("time_to_resolve_mean_hours_"+c.Class,
+				per(a, func(r *sim.Replication) float64 { return meanHours(r.ClassTimeToResolve[i]) }),
+				per(b, func(r *sim.Replication) float64 { return meanHours(r.ClassTimeToResolve[j]) })))
+		}
 	}
 	for i, t := range a.Teams {
 		j := -1

@@ -64,6 +64,13 @@ func SimText(w io.Writer, doc SimDocument) error {
 		t := r.TimeToResolve
 		fmt.Fprintf(&b, "time_to_resolve: mean %s, p50 %s, p85 %s, p95 %s (n=%s)\n",
 			hoursCI(t.Mean, t.MeanCI95), hoursCI(t.P50, t.P50CI95), hoursCI(t.P85, t.P85CI95), hoursCI(t.P95, t.P95CI95), count(int(t.Count)))
+		if len(r.Classes) > 1 {
+			for _, c := range r.Classes {
+				t := c.TimeToResolve
+				fmt.Fprintf(&b, "  %s: mean %s, p50 %s, p85 %s, p95 %s (n=%s)\n", c.Class,
+					hoursCI(t.Mean, t.MeanCI95), hoursCI(t.P50, t.P50CI95), hoursCI(t.P85, t.P85CI95), hoursCI(t.P95, t.P95CI95), count(int(t.Count)))
+			}
+		}
 		fmt.Fprintf(&b, "throughput %s per hour; %s items open at the end on average\n",
 			strconv.FormatFloat(r.ThroughputPerHour, 'g', 4, 64), strconv.FormatFloat(r.OpenItems, 'f', 1, 64))
 		for _, s := range r.SLA {

@@ -31,6 +31,9 @@ type Report struct {
 	Arrived float64 `json:"arrived"`
 
 	TimeToResolve TimeStats `json:"time_to_resolve"`
+	// Classes has the time to resolve of each work class, in the model's
+	// order: the overall figure mixes classes that may differ a lot.
+	Classes []ClassReport `json:"classes"`
 	// ThroughputPerHour is items resolved per hour of the window.
 	ThroughputPerHour     float64  `json:"throughput_per_hour"`
 	ThroughputPerHourCI95 *float64 `json:"throughput_per_hour_ci95"`
@@ -46,6 +49,12 @@ type Report struct {
 
 	// Runs are the replications, in order, for Go callers.
 	Runs []*Replication `json:"-"`
+}
+
+// ClassReport is one work class's time to resolve.
+type ClassReport struct {
+	Class         string    `json:"class"`
+	TimeToResolve TimeStats `json:"time_to_resolve"`
 }
 
 // TimeStats summarises the times to resolve: Count over all replications;
@@ -123,6 +132,8 @@ type Replication struct {
 	Events        int64
 	Arrived       int64
 	TimeToResolve []float64 // of items arriving in the window, in resolution order
+	// ClassTimeToResolve is TimeToResolve by work class.
+	ClassTimeToResolve [][]float64
 	Resolved      int64     // items resolved in the window
 	Open          int       // items not resolved at the end
 	Throughput    float64   // resolved per hour
@@ -179,7 +190,7 @@ func (r *run) summary() *Replication {
 	r.systemCount(0)
 	rep := &Replication{
 		Index: r.rep, Events: r.events, Arrived: r.arrivedWin,
-		TimeToResolve: r.ttr, Resolved: r.resolvedWin,
+		TimeToResolve: r.ttr, ClassTimeToResolve: r.classTTR, Resolved: r.resolvedWin,
 		Throughput: float64(r.resolvedWin) / h * 3600,
 		Items:      r.results,
 		System:     littleRun(r.areaSystem, h, r.valueDeps, r.valueLead),
@@ -219,6 +230,34 @@ func littleRun(area, h float64, deps int64, lead float64) LittleRun {
 }
 
 // merge builds the report from the replications, in their order.
+// timeStats summarises times to resolve over replications: the count over
+// all, and the mean and percentiles of each replication, averaged across
+// replications with their 95 % half-widths.
+func timeStats(reps []*Replication, times func(*Replication) []float64) TimeStats {
+	var ts TimeStats
+	type q4 struct{ mean, p50, p85, p95 float64 }
+	qs := make([]q4, len(reps))
+	for i, r := range reps {
+		x := slices.Clone(times(r))
+		ts.Count += int64(len(x))
+		// Select the order statistics rather than sort: the runs can
+		// resolve millions of items.
+		qs[i] = q4{mean(x), selectQuantile(x, .5), selectQuantile(x, .85), selectQuantile(x, .95)}
+	}
+	pick := func(f func(q4) float64) (float64, *float64) {
+		x := make([]float64, len(qs))
+		for i := range qs {
+			x[i] = f(qs[i])
+		}
+		return meanCI(x)
+	}
+	ts.Mean, ts.MeanCI95 = pick(func(q q4) float64 { return q.mean })
+	ts.P50, ts.P50CI95 = pick(func(q q4) float64 { return q.p50 })
+	ts.P85, ts.P85CI95 = pick(func(q q4) float64 { return q.p85 })
+	ts.P95, ts.P95CI95 = pick(func(q q4) float64 { return q.p95 })
+	return ts
+}
+
 func merge(c *compiled, reps []*Replication) *Report {
 	m := c.m
 	n := len(reps)
@@ -234,32 +273,15 @@ func merge(c *compiled, reps []*Replication) *Report {
 	var arrived float64
 	for _, r := range reps {
 		rp.Events += r.Events
-		rp.TimeToResolve.Count += int64(len(r.TimeToResolve))
 		arrived += float64(r.Arrived)
 	}
 	rp.Arrived = r9(arrived / float64(n))
-
-	// Percentiles per replication, then their mean across replications.
-	type q4 struct{ mean, p50, p85, p95 float64 }
-	qs := make([]q4, n)
-	for i, r := range reps {
-		x := slices.Clone(r.TimeToResolve)
-		// Select the order statistics rather than sort: the runs can
-		// resolve millions of items.
-		qs[i] = q4{mean(x), selectQuantile(x, .5), selectQuantile(x, .85), selectQuantile(x, .95)}
+	rp.TimeToResolve = timeStats(reps, func(r *Replication) []float64 { return r.TimeToResolve })
+	rp.Classes = []ClassReport{}
+	for k, cl := range c.classes {
+		rp.Classes = append(rp.Classes, ClassReport{Class: cl.id,
+			TimeToResolve: timeStats(reps, func(r *Replication) []float64 { return r.ClassTimeToResolve[k] })}) // one class's times
 	}
-	ts := &rp.TimeToResolve
-	pick := func(f func(q4) float64) (float64, *float64) {
-		x := make([]float64, n)
-		for i := range qs {
-			x[i] = f(qs[i])
-		}
-		return meanCI(x)
-	}
-	ts.Mean, ts.MeanCI95 = pick(func(q q4) float64 { return q.mean })
-	ts.P50, ts.P50CI95 = pick(func(q q4) float64 { return q.p50 })
-	ts.P85, ts.P85CI95 = pick(func(q q4) float64 { return q.p85 })
-	ts.P95, ts.P95CI95 = pick(func(q q4) float64 { return q.p95 })
 
 	rp.ThroughputPerHour, rp.ThroughputPerHourCI95 = each(func(r *Replication) float64 { return r.Throughput })
 	rp.OpenItems, rp.OpenItemsCI95 = each(func(r *Replication) float64 { return float64(r.Open) })
