@@ -134,14 +134,14 @@ type Replication struct {
 	TimeToResolve []float64 // of items arriving in the window, in resolution order
 	// ClassTimeToResolve is TimeToResolve by work class.
 	ClassTimeToResolve [][]float64
-	Resolved      int64     // items resolved in the window
-	Open          int       // items not resolved at the end
-	Throughput    float64   // resolved per hour
-	Utilization   []float64 // by team, NaN with no available time
-	Steps         []StepRun // by step, as Report.Steps
-	System        LittleRun // arrival to value
-	SLAResolved   [6]int64  // by priority rank (index 1–5)
-	SLAMet        [6]int64
+	Resolved           int64     // items resolved in the window
+	Open               int       // items not resolved at the end
+	Throughput         float64   // resolved per hour
+	Utilization        []float64 // by team, NaN with no available time
+	Steps              []StepRun // by step, as Report.Steps
+	System             LittleRun // arrival to value
+	SLAResolved        [6]int64  // by priority rank (index 1–5)
+	SLAMet             [6]int64
 	// Items are every item that arrived, warm-up included, in arrival
 	// order (nil with RunOptions.SkipItems).
 	Items []ItemResult
