@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -193,62 +191,9 @@ func simCompare(ctx context.Context, e *env, args []string) error {
 	}
 	var comps []report.SimComparison
 	for _, r := range runs[1:] {
-		comps = append(comps, report.SimComparison{Baseline: runs[0].Name, Scenario: r.Name, Metrics: compareRuns(runs[0].Report, r.Report)})
+		comps = append(comps, report.SimComparison{Baseline: runs[0].Name, Scenario: r.Name, Metrics: sim.CompareReports(runs[0].Report, r.Report)})
 	}
 	return simOutputs(e, &f, runs, comps)
-}
-
-// compareRuns compares two reports metric by metric over their
-// replications.
-func compareRuns(a, b *sim.Report) []sim.Comparison {
-	per := func(r *sim.Report, f func(*sim.Replication) float64) []float64 {
-		out := make([]float64, len(r.Runs))
-		for i, run := range r.Runs {
-			out[i] = f(run)
-		}
-		return out
-	}
-	meanHours := func(x []float64) float64 {
-		if len(x) == 0 {
-			return math.NaN()
-		}
-		sum := 0.0
-		for _, v := range x {
-			sum += v
-		}
-		return sum / float64(len(x)) / 3600
-	}
-	meanTTR := func(run *sim.Replication) float64 { return meanHours(run.TimeToResolve) }
-	out := []sim.Comparison{
-		sim.CompareMetric("time_to_resolve_mean_hours", per(a, meanTTR), per(b, meanTTR)),
-		sim.CompareMetric("throughput_per_hour", per(a, func(r *sim.Replication) float64 { return r.Throughput }), per(b, func(r *sim.Replication) float64 { return r.Throughput })),
-	}
-	if len(a.Classes) > 1 {
-		for i, c := range a.Classes {
-			j := slices.IndexFunc(b.Classes, func(x sim.ClassReport) bool { return x.Class == c.Class })
-			if j < 0 {
-				continue
-			}
-			out = append(out, sim.CompareMetric("time_to_resolve_mean_hours_"+c.Class,
-				per(a, func(r *sim.Replication) float64 { return meanHours(r.ClassTimeToResolve[i]) }),
-				per(b, func(r *sim.Replication) float64 { return meanHours(r.ClassTimeToResolve[j]) })))
-		}
-	}
-	for i, t := range a.Teams {
-		j := -1
-		for k, u := range b.Teams {
-			if u.Team == t.Team {
-				j = k
-			}
-		}
-		if j < 0 {
-			continue
-		}
-		out = append(out, sim.CompareMetric("utilization_"+t.Team,
-			per(a, func(r *sim.Replication) float64 { return r.Utilization[i] }),
-			per(b, func(r *sim.Replication) float64 { return r.Utilization[j] })))
-	}
-	return out
 }
 
 func scenarioName(m *sim.Model, path string) string {

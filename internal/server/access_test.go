@@ -62,6 +62,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/events":                       managers,
 		"GET /api/v1/analytics/flow":               managers,
 		"GET /api/v1/analytics/map.svg":            managers,
+		"POST /api/v1/simulations":                 managers,
 		"GET /api/v1/value-streams":                everyone,
 		"GET /api/v1/value-streams/{id}":           everyone,
 		"GET /api/v1/value-streams/{id}/map.svg":   everyone,

@@ -131,9 +131,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"std","targets":[{"priority":"P1","response":"soon"}]}`))
 	f.Add([]byte(`{"size":"2bd","kind":"incident"}`))
+	f.Add([]byte(`{"scenarios":["schema: svcflow/scenario/v1"],"replications":3}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
-			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}} {
+			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)

@@ -7,6 +7,7 @@ import (
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/flow"
+	"github.com/svcflow/svcflow/internal/report"
 )
 
 // route is one entry of the route table: the mux serves it and the OpenAPI
@@ -79,6 +80,9 @@ func (s *Server) routes() []route {
 			response: flow.Analysis{}, status: 200, query: analyticsParams, h: s.analyticsFlow},
 		{method: "GET", path: "/api/v1/analytics/map.svg", summary: "The observed process map of the work items as SVG (managers and admins)",
 			status: 200, query: analyticsParams, h: s.analyticsMap},
+
+		{method: "POST", path: "/api/v1/simulations", summary: "Simulate scenario files and compare each with the first (managers and admins; bounded in size and time)",
+			request: simulationRequest{}, response: report.SimDocument{}, status: 200, h: s.simulate},
 
 		{method: "GET", path: "/api/v1/value-streams", summary: "The value streams (latest revisions)", response: streamList{}, status: 200, h: s.listStreams},
 		{method: "GET", path: "/api/v1/value-streams/{id}", summary: "One value stream definition", response: valueStream, status: 200, h: s.showStream},
