@@ -137,4 +137,3 @@ func expectedArrivals(m *sim.Model) float64 {
 	}
 	return total * float64(max(m.Replications, 1))
 }
-
