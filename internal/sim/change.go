@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -397,7 +398,7 @@ func removeStep(cl *Class, si int) *ChangeError {
 				continue
 			}
 			for _, o := range onward {
-				next = append(next, Route{To: o.To, Probability: r.Probability * o.Probability / (1 - stay), Outcome: r.Outcome})
+				next = append(next, Route{To: o.To, Probability: tidy(r.Probability * o.Probability / (1 - stay)), Outcome: r.Outcome})
 			}
 		}
 		cl.Steps[i].Next = mergeRoutes(next)
@@ -458,8 +459,8 @@ func shiftLeft(cl *Class, si int, c Change) *ChangeError {
 				next = append(next, r)
 				continue
 			}
-			next = append(next, Route{To: later.ID, Probability: r.Probability * (1 - c.Share), Outcome: r.Outcome},
-				Route{To: id, Probability: r.Probability * c.Share, Outcome: r.Outcome})
+			next = append(next, Route{To: later.ID, Probability: tidy(r.Probability * (1 - c.Share)), Outcome: r.Outcome},
+				Route{To: id, Probability: tidy(r.Probability * c.Share), Outcome: r.Outcome})
 		}
 		cl.Steps[i].Next = next
 	}
@@ -529,7 +530,7 @@ func reworkShare(cl *Class, si int, c Change) *ChangeError {
 			// written 0.99 from becoming 0.9900000000000001.
 			s.Next[i].Probability = 1 - c.Share
 		case rest > 0:
-			s.Next[i].Probability = s.Next[i].Probability * (1 - c.Share) / rest
+			s.Next[i].Probability = tidy(s.Next[i].Probability * (1 - c.Share) / rest)
 		}
 	}
 	if back >= 0 {
@@ -739,4 +740,12 @@ func (r *scenarioReader) checkChange(n *yaml.Node, p string, c Change, given map
 		}
 		r.diags = append(r.diags, r.place(svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: fp, Message: err.Message, Hint: err.Hint}))
 	}
+}
+
+// tidy rounds a probability a change computed to 12 significant digits, so
+// that a written file says 0.56 rather than 0.5599999999999999; the sums
+// stay within the 1e-9 the model allows.
+func tidy(p float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(p, 'g', 12, 64), 64)
+	return r
 }

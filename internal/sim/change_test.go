@@ -94,9 +94,9 @@ func TestApply(t *testing.T) {
 		}},
 		{"shift left: the desk takes a share of the fix", Change{Kind: ChangeShiftLeft, Class: "req", Step: "fix", To: "log", Share: 0.25}, func(m *Model) {
 			st := m.Work[0].Steps
-			p1, p2, share := 0.8, 0.1, 0.25 // variables: constants would be exact, unlike Apply's sums
-			st[1].Next = []Route{{"fix", p1 * (1 - share), "ok"}, {"fix-by-desk", p1 * share, "ok"}, {"log", 0.2, "back"}}
-			st[2].Next = []Route{{"verify", 0.9, ""}, {"fix", p2 * (1 - share), "again"}, {"fix-by-desk", p2 * share, "again"}}
+			// 0.8 and 0.1 split 3:1; Apply tidies 0.6000000000000001 to 0.6.
+			st[1].Next = []Route{{"fix", 0.6, "ok"}, {"fix-by-desk", 0.2, "ok"}, {"log", 0.2, "back"}}
+			st[2].Next = []Route{{"verify", 0.9, ""}, {"fix", 0.075, "again"}, {"fix-by-desk", 0.025, "again"}}
 			moved := Step{ID: "fix-by-desk", Team: "desk", Duration: st[2].Duration, Next: []Route{{"verify", 0.9, ""}, {"fix", 0.1, "again"}}}
 			m.Work[0].Steps = append(st[:3], append([]Step{moved}, st[3:]...)...)
 		}},
