@@ -152,7 +152,7 @@ type run struct {
 	resolvedWin int64
 	arrivedWin  int64
 	ttr         []float64
-	classTTR    [][]float64 // ttr by class
+	ttrClass    []int32 // the class of each ttr entry
 	slaMet      [7]int64
 	slaCount    [7]int64
 	results     []ItemResult
@@ -239,7 +239,7 @@ func (r *run) simulate(ctx context.Context) (*Replication, error) {
 	}
 	const maxPresize = 1 << 22
 	r.ttr = make([]float64, 0, int(min(observed*1.05, maxPresize)))
-	r.classTTR = make([][]float64, len(c.classes))
+	r.ttrClass = make([]int32, 0, cap(r.ttr))
 	if !r.opt.SkipItems {
 		r.results = make([]ItemResult, 0, int(min(all*1.05, maxPresize)))
 	}
@@ -442,7 +442,7 @@ func (r *run) resolve(it *item) {
 	ttr := r.now - it.arrival
 	if it.observed {
 		r.ttr = append(r.ttr, ttr)
-		r.classTTR[it.class] = append(r.classTTR[it.class], ttr)
+		r.ttrClass = append(r.ttrClass, it.class)
 		if tgt := r.c.slaTarget(it.prio); tgt >= 0 {
 			r.slaCount[it.prio]++
 			if ttr <= tgt {

@@ -177,6 +177,20 @@ type ItemResult struct {
 	DoneAt     float64
 }
 
+// splitByClass groups times by the class of each, keeping their order;
+// with one class it shares the slice.
+func splitByClass(t []float64, class []int32, n int) [][]float64 {
+	out := make([][]float64, n)
+	if n == 1 {
+		out[0] = t
+		return out
+	}
+	for i, v := range t {
+		out[class[i]] = append(out[class[i]], v)
+	}
+	return out
+}
+
 // summary closes the replication's books at the end of the window.
 func (r *run) summary() *Replication {
 	c := r.c
@@ -190,7 +204,7 @@ func (r *run) summary() *Replication {
 	r.systemCount(0)
 	rep := &Replication{
 		Index: r.rep, Events: r.events, Arrived: r.arrivedWin,
-		TimeToResolve: r.ttr, ClassTimeToResolve: r.classTTR, Resolved: r.resolvedWin,
+		TimeToResolve: r.ttr, ClassTimeToResolve: splitByClass(r.ttr, r.ttrClass, len(r.c.classes)), Resolved: r.resolvedWin,
 		Throughput: float64(r.resolvedWin) / h * 3600,
 		Items:      r.results,
 		System:     littleRun(r.areaSystem, h, r.valueDeps, r.valueLead),
