@@ -24,6 +24,11 @@ type RunOptions struct {
 	// SkipItems keeps no per-item results (Replication.Items), which long
 	// runs would otherwise hold in memory.
 	SkipItems bool
+	// Trace keeps, for every item, its visits with what the run sampled
+	// for them (ItemResult.Visits): enough to replay the run elsewhere, as
+	// a test does through the work engine. It costs memory per visit, and
+	// nothing when off; with SkipItems it keeps nothing.
+	Trace bool
 }
 
 // Run validates m and simulates its replications, in parallel, merging
@@ -86,10 +91,10 @@ type cteam struct {
 }
 
 // Queue disciplines. Fifo and lifo without aging rank by age alone, which
-// the order of joining keeps. Without aging, the other orders rank two
-// waiting items the same way whenever they are compared, so the queue is
-// kept sorted as items join. With aging, ranks move with the clock and the
-// queue is scanned when a person is free.
+// the order of joining keeps (join places items of the same age). Without
+// aging, the other orders rank two waiting items the same way whenever they
+// are compared, so the queue is kept sorted as items join. With aging,
+// ranks move with the clock and the queue is scanned when a person is free.
 const (
 	qFIFO uint8 = iota
 	qLIFO
@@ -124,6 +129,7 @@ type cstep struct {
 	resolves bool
 	cum      []float64 // cumulative route probabilities
 	to       []int32   // route targets, -1 for value
+	outcome  []string  // route outcomes, for traces
 	expected time.Duration
 }
 
@@ -180,7 +186,8 @@ type teamState struct {
 	weekStart           float64
 }
 
-// qentry is one waiting item and, for static policies, its score.
+// qentry is one waiting item and, for static policies, its score; in a
+// queue that is not kept sorted, the time it joined.
 type qentry struct {
 	item  int32
 	score float64
@@ -355,12 +362,19 @@ func (r *run) enter(i int32, s int32) {
 	it.step, it.entered = s, r.now
 	st := &r.c.steps[s]
 	approved := st.approve > 0 && r.approveRNG[s].float64() < st.approve
+	if r.opt.Trace && it.res >= 0 {
+		res := &r.results[it.res]
+		res.Visits = append(res.Visits, Visit{Step: st.id, Entered: r.now, Started: -1})
+	}
 	if st.team < 0 || approved {
 		it.started = r.now
 		r.stepCount(s, 0, 1)
 		d := 0.0
 		if !approved {
 			d = st.dur.draw(r.durRNG[s])
+		}
+		if r.opt.Trace {
+			r.traceStart(it, d)
 		}
 		r.cal.schedule(r.now+d, evDone, i)
 		return
@@ -370,14 +384,33 @@ func (r *run) enter(i int32, s int32) {
 	r.dispatch(st.team)
 }
 
-// join puts item i into team t's queue.
+// join puts item i into team t's queue. A fifo or lifo queue keeps the
+// order of joining, but items that join at the same instant (an arrival
+// as another item's visit ends) tie on age, and the work engine breaks
+// the tie by name: arrival order, first first under both orders. Such
+// items are few, at the tail, so placing one among them is a short walk;
+// the entries hold their joining time, so the common case reads no item.
 func (r *run) join(t int32, i int32) {
-	if r.c.teams[t].kind == qSorted {
+	kind := r.c.teams[t].kind
+	if kind == qSorted {
 		r.insertSorted(t, i)
 		return
 	}
 	ts := &r.teams[t]
-	ts.queue = append(ts.queue, qentry{item: i})
+	q := append(ts.queue, qentry{item: i, score: r.now})
+	if kind != qScan {
+		seq := r.items[i].seq
+		k := len(q) - 1
+		for ; k > ts.head && q[k-1].score == r.now; k-- {
+			// Fifo takes from the head, lifo from the tail.
+			if o := r.items[q[k-1].item].seq; kind == qFIFO && o < seq || kind == qLIFO && o > seq {
+				break
+			}
+			q[k] = q[k-1]
+		}
+		q[k] = qentry{item: i, score: r.now}
+	}
+	ts.queue = q
 }
 
 // done ends item i's current visit and routes it on.
@@ -403,14 +436,21 @@ func (r *run) done(i int32) {
 	if st.resolves && !it.resolved {
 		r.resolve(it)
 	}
-	to := st.to[0]
+	j := 0
 	if len(st.to) > 1 {
 		u := r.routeRNG[s].float64()
-		j := 0
 		for j < len(st.cum)-1 && u >= st.cum[j] {
 			j++
 		}
-		to = st.to[j]
+	}
+	to := st.to[j]
+	if r.opt.Trace && it.res >= 0 {
+		v := r.results[it.res].Visits
+		last := &v[len(v)-1]
+		last.Ended, last.To, last.Outcome = r.now, Value, st.outcome[j]
+		if to >= 0 {
+			last.To = c.steps[to].id
+		}
 	}
 	if to >= 0 {
 		r.enter(i, to)
@@ -475,8 +515,22 @@ func (r *run) dispatch(t int32) {
 		r.stepCount(s, -1, 1)
 		r.teamCount(t, 1, ts.avail)
 		st := &r.c.steps[s]
-		r.cal.schedule(r.now+st.dur.draw(r.durRNG[s]), evDone, i)
+		d := st.dur.draw(r.durRNG[s])
+		if r.opt.Trace {
+			r.traceStart(it, d)
+		}
+		r.cal.schedule(r.now+d, evDone, i)
 	}
+}
+
+// traceStart records that item it's current visit starts now and lasts d.
+func (r *run) traceStart(it *item, d float64) {
+	if it.res < 0 {
+		return
+	}
+	v := r.results[it.res].Visits
+	last := &v[len(v)-1]
+	last.Started, last.Duration = r.now, d
 }
 
 // take removes entry k of team t's queue and returns its item.
@@ -832,6 +886,7 @@ func compile(m *Model) (*compiled, error) {
 				sum += rt.Probability
 				cs.cum = append(cs.cum, sum)
 				cs.to = append(cs.to, to)
+				cs.outcome = append(cs.outcome, rt.Outcome)
 			}
 			if math.Abs(sum-1) > 1e-9 {
 				return nil, bad(sp+".next", "probabilities sum to %v, want 1", round9(sum))

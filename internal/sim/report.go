@@ -175,6 +175,22 @@ type ItemResult struct {
 	ResolvedAt float64
 	Done       bool // reached value
 	DoneAt     float64
+	// Visits are the item's visits in order (RunOptions.Trace; nil
+	// without it).
+	Visits []Visit
+}
+
+// Visit is one visit of a traced item to a step: when it was entered,
+// started and ended, the duration the run sampled for it (the service
+// time with a team, the delay without one, 0 when auto-approved), and the
+// route it left by. Started is -1 while the visit waits in its queue, and
+// To is "" until it ends.
+type Visit struct {
+	Step                    string
+	Entered, Started, Ended float64
+	Duration                float64
+	To                      string // the next step, or Value
+	Outcome                 string // the route's outcome; "" when it names none
 }
 
 // splitByClass groups times by the class of each, keeping their order;
