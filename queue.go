@@ -319,10 +319,49 @@ func CompareQueued(order string, a, b RankedEntry) int {
 	if c := a.Entered.Compare(b.Entered); c != 0 {
 		return c
 	}
-	if c := strings.Compare(a.Item, b.Item); c != 0 {
+	if c := compareItemIDs(a.Item, b.Item); c != 0 {
 		return c
 	}
 	return strings.Compare(a.Step, b.Step)
+}
+
+// compareItemIDs orders work item ids by the number after their kind
+// prefix, which counts items in the order they were opened across kinds
+// (INC-1002 before REQ-1010, INC-9999 before INC-10000), then as text; ids
+// without such a number compare as text.
+func compareItemIDs(a, b string) int {
+	na, nb := idNumber(a), idNumber(b)
+	if na != "" && nb != "" {
+		if len(na) != len(nb) {
+			if len(na) < len(nb) {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(na, nb); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+// idNumber returns the digits after the last '-' of id, without leading
+// zeros, or "" when there are none.
+func idNumber(id string) string {
+	i := strings.LastIndexByte(id, '-')
+	n := id[i+1:]
+	if n == "" {
+		return ""
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	if n = strings.TrimLeft(n, "0"); n == "" {
+		return "0"
+	}
+	return n
 }
 
 // expectedCycle is the entry's expected cycle for ranking, UnsizedCycle
