@@ -51,9 +51,9 @@ func commands() []command {
 		{"demo", "run the server with the built-in library and demo data", runDemo},
 		{"streams", "list, show, validate and draw value streams", runStreams},
 		{"analyze", "measure the flow of an event log (CSV, XES or the store): metrics, map, variants, conformance", runAnalyze},
-		{"sim", "simulate value streams and queues: sim queue", runSim},
+		{"sim", "simulate value streams and what-ifs: sim run|compare|calibrate|queue", runSim},
 		{"generate-log", "write a seeded synthetic help-desk event log as CSV, for benchmarks and trials", runGenerateLog},
-		{"export", "write the event log as XES or CSV", runExport},
+		{"export", "write the event log as XES or CSV, or convert a log file: export [LOG] --format xes|csv", runExport},
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
 		{"erase", "erase a person's personal data: erase person ID", runErase},
 		{"migrate-store", "copy the embedded store into PostgreSQL, checked: migrate-store --from DIR --to URL", runMigrateStore},
@@ -114,7 +114,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "svcflow: IT service management with executable value streams.")
 	fmt.Fprintln(w, "\nUsage: svcflow COMMAND [ARGS] [FLAGS]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nFlags may come before or after arguments; -- ends the flags.")
 	fmt.Fprintln(w, "Run 'svcflow COMMAND -h' for a command's flags.")
