@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
 	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
+	"internal/improve":   {".", "internal/eventlog", "internal/flow"},
 	"internal/desk":      {"."},
 	"internal/demo":      {".", "internal/desk", "internal/library"},
 	"internal/sqlite":    {".", "internal/desk"},
