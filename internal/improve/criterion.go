@@ -1,0 +1,490 @@
+package improve
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	svcflow "github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/eventlog"
+	"github.com/svcflow/svcflow/internal/flow"
+)
+
+// Alpha is the significance level of the one-sided test.
+const Alpha = 0.05
+
+// MethodWelchDaily names the test Evaluate runs: Welch's t-test, one-sided
+// in the intended direction, on one aggregate per day.
+const MethodWelchDaily = "welch_t_one_sided_daily"
+
+// Metric is what a success criterion measures, in the analytics' names.
+type Metric string
+
+// The metrics a criterion may name. Times are seconds, rates are shares
+// (0 to 1), satisfaction is a score from 1 to 5.
+const (
+	// MetricStepWaitP50 is the median wait of the visits to a step that
+	// ended that day.
+	MetricStepWaitP50 Metric = "step_wait_p50"
+	// MetricStepWaitMean is their mean wait.
+	MetricStepWaitMean Metric = "step_wait_mean"
+	// MetricTimeToResolveP50 is the median time_to_resolve of the items
+	// first resolved that day.
+	MetricTimeToResolveP50 Metric = "time_to_resolve_p50"
+	// MetricTimeToResolveMean is their mean time_to_resolve.
+	MetricTimeToResolveMean Metric = "time_to_resolve_mean"
+	// MetricReopenRate is the share of the items first resolved that day
+	// that were reopened, as far as the log goes.
+	MetricReopenRate Metric = "reopen_rate"
+	// MetricSatisfactionMean is the mean satisfaction score of the items
+	// first resolved that day that have one.
+	MetricSatisfactionMean Metric = "satisfaction_mean"
+)
+
+// IsStepMetric reports whether m is measured on the visits of one step.
+func (m Metric) IsStepMetric() bool {
+	return m == MetricStepWaitP50 || m == MetricStepWaitMean
+}
+
+func (m Metric) valid() bool {
+	switch m {
+	case MetricStepWaitP50, MetricStepWaitMean, MetricTimeToResolveP50, MetricTimeToResolveMean,
+		MetricReopenRate, MetricSatisfactionMean:
+		return true
+	}
+	return false
+}
+
+// median reports whether a day's values are summarised by their median
+// rather than their mean.
+func (m Metric) median() bool {
+	return m == MetricStepWaitP50 || m == MetricTimeToResolveP50
+}
+
+// Direction is the way an improvement means to move its metric.
+type Direction string
+
+// The directions.
+const (
+	Decrease Direction = "decrease"
+	Increase Direction = "increase"
+)
+
+// Criterion is an improvement's one success criterion: a metric, its scope,
+// the direction it should move, the value to reach and how long to measure.
+type Criterion struct {
+	Metric Metric `json:"metric"`
+	// Step is the scope of a step metric: the step (log activity) whose
+	// visits count.
+	Step string `json:"step,omitempty"`
+	// Stream is the value stream whose items count; "" counts every item.
+	// It filters on the case attribute "stream", when the log has it.
+	Stream    string    `json:"stream,omitempty"`
+	Direction Direction `json:"direction"`
+	// Target is the value to reach, in the metric's unit (seconds for
+	// times).
+	Target float64 `json:"target"`
+	// Window is the length of the evaluation window, and of the baseline
+	// window before approval.
+	Window time.Duration `json:"window"`
+}
+
+// Validate checks the criterion. Errors are svcflow.ErrInvalid naming the
+// field at fault.
+func (c Criterion) Validate() error {
+	switch {
+	case !c.Metric.valid():
+		return svcflow.FieldErrorf("metric", "%q: want one of step_wait_p50, step_wait_mean, "+
+			"time_to_resolve_p50, time_to_resolve_mean, reopen_rate, satisfaction_mean", c.Metric)
+	case c.Metric.IsStepMetric() && c.Step == "":
+		return svcflow.FieldErrorf("step", "%s needs a step", c.Metric)
+	case c.Direction != Decrease && c.Direction != Increase:
+		return svcflow.FieldErrorf("direction", "%q: want decrease or increase", c.Direction)
+	case math.IsNaN(c.Target) || math.IsInf(c.Target, 0):
+		return svcflow.FieldErrorf("target", "want a finite number")
+	case c.Window < 24*time.Hour:
+		return svcflow.FieldErrorf("window", "%v: want at least a day, as the test counts days", c.Window)
+	}
+	return nil
+}
+
+// Evaluation is the outcome of measuring a criterion: the mean of the daily
+// values before and after (0 for a side without days), their difference
+// with its 95 % confidence interval, how many days each side had, and the
+// one-sided p-value.
+type Evaluation struct {
+	Baseline float64 `json:"baseline"`
+	Post     float64 `json:"post"`
+	Effect   float64 `json:"effect"` // Post − Baseline
+	// EffectCI95 is the 95 % confidence interval of Effect, null when
+	// there is no variance to estimate it from (one day on a side).
+	EffectCI95 *[2]float64 `json:"effect_ci95"`
+	Days       [2]int      `json:"days"` // baseline, post
+	// T and DF are Welch's statistic and its degrees of freedom (0 when
+	// there is no variance to test against).
+	T           float64 `json:"t"`
+	DF          float64 `json:"df"`
+	PValue      float64 `json:"p_value"`
+	MeetsTarget bool    `json:"meets_target"`
+	Significant bool    `json:"significant"`
+	Validated   bool    `json:"validated"`
+	Method      string  `json:"method"`
+}
+
+const dayNs = int64(24 * time.Hour)
+
+// DailyValues measures c's metric on each calendar day (UTC) in [from, to):
+// one aggregate per day over the visits (step metrics) or items (item
+// metrics) that ended that day, in date order; days without any are left
+// out. Visits are read as flow.Measure reads them with opt; a visit ends
+// when it is completed or exited, an item when it is first resolved (by
+// opt.ResolvedActivities). Errors are svcflow.ErrInvalid for an invalid
+// criterion, window or options, a step the log never visits, a step metric
+// on a completion-timed log (which has no waits), an item metric without
+// resolved activities, or satisfaction without scores.
+func DailyValues(l *eventlog.Log, c Criterion, from, to time.Time, opt flow.Options) ([]float64, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if !from.Before(to) {
+		return nil, svcflow.Errorf(svcflow.ErrInvalid, "the window from %v to %v is empty", from, to)
+	}
+	a, b := from.UnixNano(), to.UnixNano()
+	inStream := streamFilter(l, c.Stream)
+	days := map[int64][]float64{}
+	add := func(t int64, v float64) {
+		d := t / dayNs
+		if t%dayNs < 0 {
+			d--
+		}
+		days[d] = append(days[d], v)
+	}
+	var err error
+	if c.Metric.IsStepMetric() {
+		err = stepValues(l, c, a, b, opt, inStream, add)
+	} else {
+		err = itemValues(l, c, a, b, opt, inStream, add)
+	}
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]int64, 0, len(days))
+	for d := range days {
+		keys = append(keys, d)
+	}
+	slices.Sort(keys)
+	out := make([]float64, len(keys))
+	for i, d := range keys {
+		if c.Metric.median() {
+			out[i] = median(days[d])
+		} else {
+			out[i], _, _ = meanVar(days[d])
+		}
+	}
+	return out, nil
+}
+
+// streamFilter returns whether case c belongs to the stream; every case
+// does when stream is "" or the log does not say.
+func streamFilter(l *eventlog.Log, stream string) func(c int) bool {
+	col := l.CaseAttr(eventlog.AttrStream)
+	if stream == "" || col == nil {
+		return func(int) bool { return true }
+	}
+	return func(c int) bool { return l.Str(col.Values[c]) == stream }
+}
+
+func stepValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
+	vt, err := flow.VisitsOf(l, opt)
+	if err != nil {
+		return svcflow.Errorf(svcflow.ErrInvalid, "%v", err)
+	}
+	if vt.Timing == flow.TimingCompletion {
+		return svcflow.Errorf(svcflow.ErrInvalid, "%s needs waits, which a completion-timed log does not have", c.Metric)
+	}
+	seen := false
+	for i := range vt.Len() {
+		if l.Str(vt.Activity[i]) != c.Step {
+			continue
+		}
+		seen = true
+		e := vt.Ended[i]
+		if e == eventlog.NoTime || e < a || e >= b || vt.Wait[i] < 0 || !in(int(vt.Case[i])) {
+			continue
+		}
+		add(e, float64(vt.Wait[i])/1e9)
+	}
+	if !seen {
+		return svcflow.FieldErrorf("step", "the log has no visit to %q", c.Step)
+	}
+	return nil
+}
+
+func itemValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
+	if len(opt.ResolvedActivities) == 0 {
+		return svcflow.Errorf(svcflow.ErrInvalid, "%s needs the resolved activities", c.Metric)
+	}
+	resolving := map[uint32]bool{}
+	for i, s := range l.Strings {
+		if slices.Contains(opt.ResolvedActivities, s) {
+			resolving[uint32(i)] = true
+		}
+	}
+	score := func(int) (float64, bool) { return 0, false }
+	if c.Metric == MetricSatisfactionMean {
+		var err error
+		if score, err = scores(l, opt.ScoreAttr); err != nil {
+			return err
+		}
+	}
+	for k := range l.Cases() {
+		if !in(k) {
+			continue
+		}
+		from, to := l.Case(k)
+		// As flow does: the first resolution ends time_to_resolve, and a
+		// later one after any other event is a reopen.
+		res, reopened, other := int64(eventlog.NoTime), false, false
+		for i := from; i < to; i++ {
+			if !resolving[l.Activity[i]] {
+				other = true
+				continue
+			}
+			if l.Phase != nil {
+				if p := l.Phase[i]; p != eventlog.PhaseComplete && p != eventlog.PhaseNone {
+					continue
+				}
+			}
+			if res == eventlog.NoTime {
+				res = l.Time[i]
+			} else if other {
+				reopened = true
+			}
+			other = false
+		}
+		if res == eventlog.NoTime || res < a || res >= b {
+			continue
+		}
+		switch c.Metric {
+		case MetricTimeToResolveP50, MetricTimeToResolveMean:
+			add(res, float64(res-l.Time[from])/1e9)
+		case MetricReopenRate:
+			v := 0.0
+			if reopened {
+				v = 1
+			}
+			add(res, v)
+		case MetricSatisfactionMean:
+			if s, ok := score(k); ok {
+				add(res, s)
+			}
+		}
+	}
+	return nil
+}
+
+// scores reads satisfaction as flow does: the score attribute (default
+// "score") of the case, or else the last score among its events.
+func scores(l *eventlog.Log, name string) (func(int) (float64, bool), error) {
+	if name == "" {
+		name = eventlog.AttrScore
+	}
+	of := func(v uint32) (float64, bool) {
+		n, err := strconv.Atoi(l.Str(v))
+		return float64(n), v != 0 && err == nil && n >= 1 && n <= 5
+	}
+	if col := l.CaseAttr(name); col != nil {
+		return func(c int) (float64, bool) { return of(col.Values[c]) }, nil
+	}
+	col := l.EventAttr(name)
+	if col == nil {
+		return nil, svcflow.Errorf(svcflow.ErrInvalid, "the log has no %q attribute for satisfaction", name)
+	}
+	return func(c int) (float64, bool) {
+		from, to := l.Case(c)
+		for i := to - 1; i >= from; i-- {
+			if s, ok := of(col.Values[i]); ok {
+				return s, true
+			}
+		}
+		return 0, false
+	}, nil
+}
+
+// Evaluate compares the daily values of the baseline window with those of
+// the evaluation window by Welch's t-test, one-sided in c's direction, at
+// Alpha. Days are the unit because the waits within a day queue behind one
+// another; Welch's test does not assume both windows vary alike, which a
+// change to capacity rarely leaves true.
+//
+// Values that are not finite are left out. With fewer than two days on a
+// side there is no variance to test against: the p-value is 1. When
+// neither side varies, the difference is exact and significant when it
+// goes the intended way. MeetsTarget compares the post mean with c.Target
+// (at or below it for a decrease, at or above for an increase); Validated
+// needs both that and significance.
+func Evaluate(c Criterion, baseline, post []float64) Evaluation {
+	mb, vb, nb := meanVar(baseline)
+	mp, vp, np := meanVar(post)
+	e := Evaluation{Days: [2]int{nb, np}, PValue: 1, Method: MethodWelchDaily}
+	if nb > 0 {
+		e.Baseline = mb
+	}
+	if np == 0 {
+		return e
+	}
+	e.Post = mp
+	if c.Direction == Increase {
+		e.MeetsTarget = mp >= c.Target
+	} else {
+		e.MeetsTarget = mp <= c.Target
+	}
+	if nb == 0 {
+		return e
+	}
+	e.Effect = mp - mb
+	if nb < 2 || np < 2 {
+		return e
+	}
+	e.EffectCI95 = &[2]float64{e.Effect, e.Effect}
+	sb, sp := vb/float64(nb), vp/float64(np)
+	se2 := sb + sp
+	toward := e.Effect // positive when it goes the intended way
+	if c.Direction == Decrease {
+		toward = -toward
+	}
+	if se2 == 0 {
+		if toward > 0 {
+			e.PValue = 0
+		}
+	} else {
+		se := math.Sqrt(se2)
+		e.T = e.Effect / se
+		e.DF = se2 * se2 / (sb*sb/float64(nb-1) + sp*sp/float64(np-1))
+		e.PValue = studentTSF(toward/se, e.DF)
+		h := studentTQuantile(0.975, e.DF) * se
+		e.EffectCI95 = &[2]float64{e.Effect - h, e.Effect + h}
+	}
+	e.Significant = e.PValue < Alpha
+	e.Validated = e.MeetsTarget && e.Significant
+	return e
+}
+
+// meanVar returns the mean, the sample variance and the count of the
+// finite values of xs.
+func meanVar(xs []float64) (mean, variance float64, n int) {
+	var sum float64
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			sum += x
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	mean = sum / float64(n)
+	if n < 2 {
+		return mean, 0, n
+	}
+	var ss float64
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			ss += (x - mean) * (x - mean)
+		}
+	}
+	return mean, ss / float64(n-1), n
+}
+
+// median is the type 7 median, as flow's percentiles. It reorders xs.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	h := float64(len(xs)-1) / 2
+	k := int(h)
+	if k+1 < len(xs) {
+		return xs[k] + (h-float64(k))*(xs[k+1]-xs[k])
+	}
+	return xs[k]
+}
+
+// studentTSF is the upper tail P(T > t) of Student's t with df > 0
+// degrees of freedom: half the regularized incomplete beta function
+// I_x(df/2, 1/2) at x = df / (df + t²) for t ≥ 0, by symmetry below.
+func studentTSF(t, df float64) float64 {
+	tail := 0.5 * incBeta(df/2, 0.5, df/(df+t*t))
+	if t < 0 {
+		return 1 - tail
+	}
+	return tail
+}
+
+// studentTQuantile returns q with P(T ≤ q) = p, for 0.5 ≤ p < 1, by
+// bisection on the tail.
+func studentTQuantile(p, df float64) float64 {
+	lo, hi := 0.0, 1.0
+	for studentTSF(hi, df) > 1-p {
+		lo, hi = hi, 2*hi
+	}
+	for range 200 {
+		mid := (lo + hi) / 2
+		if studentTSF(mid, df) > 1-p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+		if hi-lo <= 1e-12*hi {
+			break
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// incBeta is the regularized incomplete beta function I_x(a, b), from its
+// continued fraction, evaluated by the modified Lentz method on whichever
+// of I_x(a, b) and 1 − I_{1−x}(b, a) converges faster.
+func incBeta(a, b, x float64) float64 {
+	switch {
+	case x <= 0:
+		return 0
+	case x >= 1:
+		return 1
+	}
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	front := math.Exp(lab - la - lb + a*math.Log(x) + b*math.Log1p(-x))
+	if x < (a+1)/(a+b+2) {
+		return front * betaFraction(a, b, x) / a
+	}
+	return 1 - front*betaFraction(b, a, 1-x)/b
+}
+
+// betaFraction evaluates 1/(1+ d1/(1+ d2/(1+ …))), where
+// d(2m+1) = −(a+m)(a+b+m)x / ((a+2m)(a+2m+1)) and
+// d(2m) = m(b−m)x / ((a+2m−1)(a+2m)).
+func betaFraction(a, b, x float64) float64 {
+	const tiny, eps = 1e-300, 1e-15
+	f, c, d := tiny, tiny, 0.0
+	step := func(num float64) float64 {
+		d = 1 + num*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + num/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		f *= c * d
+		return c * d
+	}
+	step(1)
+	for m := 0.0; m < 1000; m++ {
+		step(-(a + m) * (a + b + m) * x / ((a + 2*m) * (a + 2*m + 1)))
+		if delta := step((m + 1) * (b - m - 1) * x / ((a + 2*m + 1) * (a + 2*m + 2))); math.Abs(delta-1) <= eps {
+			break
+		}
+	}
+	return f
+}
