@@ -362,8 +362,8 @@ func Evaluate(c Criterion, baseline, post []float64) Evaluation {
 		se := math.Sqrt(se2)
 		e.T = e.Effect / se
 		e.DF = se2 * se2 / (sb*sb/float64(nb-1) + sp*sp/float64(np-1))
-		e.PValue = studentTSF(toward/se, e.DF)
-		h := studentTQuantile(0.975, e.DF) * se
+		e.PValue = flow.StudentTSF(toward/se, e.DF)
+		h := flow.StudentTQuantile(0.975, e.DF) * se
 		e.EffectCI95 = &[2]float64{e.Effect - h, e.Effect + h}
 	}
 	e.Significant = e.PValue < Alpha
@@ -371,30 +371,14 @@ func Evaluate(c Criterion, baseline, post []float64) Evaluation {
 	return e
 }
 
-// meanVar returns the mean, the sample variance and the count of the
-// finite values of xs.
+// meanVar is flow.MeanVar with a mean of 0, not NaN, when there are no
+// values: an evaluation without data reports 0 beside n = 0.
 func meanVar(xs []float64) (mean, variance float64, n int) {
-	var sum float64
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			sum += x
-			n++
-		}
-	}
+	mean, variance, n = flow.MeanVar(xs)
 	if n == 0 {
-		return 0, 0, 0
+		mean = 0
 	}
-	mean = sum / float64(n)
-	if n < 2 {
-		return mean, 0, n
-	}
-	var ss float64
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			ss += (x - mean) * (x - mean)
-		}
-	}
-	return mean, ss / float64(n-1), n
+	return mean, variance, n
 }
 
 // median is the type 7 median, as flow's percentiles. It reorders xs.
@@ -406,85 +390,4 @@ func median(xs []float64) float64 {
 		return xs[k] + (h-float64(k))*(xs[k+1]-xs[k])
 	}
 	return xs[k]
-}
-
-// studentTSF is the upper tail P(T > t) of Student's t with df > 0
-// degrees of freedom: half the regularized incomplete beta function
-// I_x(df/2, 1/2) at x = df / (df + t²) for t ≥ 0, by symmetry below.
-func studentTSF(t, df float64) float64 {
-	tail := 0.5 * incBeta(df/2, 0.5, df/(df+t*t))
-	if t < 0 {
-		return 1 - tail
-	}
-	return tail
-}
-
-// studentTQuantile returns q with P(T ≤ q) = p, for 0.5 ≤ p < 1, by
-// bisection on the tail.
-func studentTQuantile(p, df float64) float64 {
-	lo, hi := 0.0, 1.0
-	for studentTSF(hi, df) > 1-p {
-		lo, hi = hi, 2*hi
-	}
-	for range 200 {
-		mid := (lo + hi) / 2
-		if studentTSF(mid, df) > 1-p {
-			lo = mid
-		} else {
-			hi = mid
-		}
-		if hi-lo <= 1e-12*hi {
-			break
-		}
-	}
-	return (lo + hi) / 2
-}
-
-// incBeta is the regularized incomplete beta function I_x(a, b), from its
-// continued fraction, evaluated by the modified Lentz method on whichever
-// of I_x(a, b) and 1 − I_{1−x}(b, a) converges faster.
-func incBeta(a, b, x float64) float64 {
-	switch {
-	case x <= 0:
-		return 0
-	case x >= 1:
-		return 1
-	}
-	la, _ := math.Lgamma(a)
-	lb, _ := math.Lgamma(b)
-	lab, _ := math.Lgamma(a + b)
-	front := math.Exp(lab - la - lb + a*math.Log(x) + b*math.Log1p(-x))
-	if x < (a+1)/(a+b+2) {
-		return front * betaFraction(a, b, x) / a
-	}
-	return 1 - front*betaFraction(b, a, 1-x)/b
-}
-
-// betaFraction evaluates 1/(1+ d1/(1+ d2/(1+ …))), where
-// d(2m+1) = −(a+m)(a+b+m)x / ((a+2m)(a+2m+1)) and
-// d(2m) = m(b−m)x / ((a+2m−1)(a+2m)).
-func betaFraction(a, b, x float64) float64 {
-	const tiny, eps = 1e-300, 1e-15
-	f, c, d := tiny, tiny, 0.0
-	step := func(num float64) float64 {
-		d = 1 + num*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + num/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		f *= c * d
-		return c * d
-	}
-	step(1)
-	for m := 0.0; m < 1000; m++ {
-		step(-(a + m) * (a + b + m) * x / ((a + 2*m) * (a + 2*m + 1)))
-		if delta := step((m + 1) * (b - m - 1) * x / ((a + 2*m + 1) * (a + 2*m + 2))); math.Abs(delta-1) <= eps {
-			break
-		}
-	}
-	return f
 }

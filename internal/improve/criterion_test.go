@@ -171,35 +171,6 @@ func observed(m *sim.Model) (from, to time.Time) {
 	return from, from.Add(time.Duration(m.Horizon * 1e9))
 }
 
-func TestStudentT(t *testing.T) {
-	// Quantiles from published tables of Student's t.
-	for _, c := range []struct{ p, df, want float64 }{
-		{0.975, 1, 12.7062047},
-		{0.975, 2, 4.30265273},
-		{0.95, 5, 2.01504837},
-		{0.975, 10, 2.22813885},
-		{0.975, 30, 2.04227246},
-		{0.95, 120, 1.65765},
-		{0.995, 4, 4.60409487},
-	} {
-		if got := studentTQuantile(c.p, c.df); math.Abs(got-c.want) > 1e-5*c.want {
-			t.Errorf("t quantile %v with %v df: got %v, want %v", c.p, c.df, got, c.want)
-		}
-		if got := studentTSF(c.want, c.df); math.Abs(got-(1-c.p)) > 1e-6 {
-			t.Errorf("tail at %v with %v df: got %v, want %v", c.want, c.df, got, 1-c.p)
-		}
-	}
-	// Closed forms: Cauchy for 1 df, 1/2 − t/(2√(2+t²)) for 2.
-	for _, x := range []float64{-7, -1.5, -0.2, 0, 0.3, 1, 2.5, 40} {
-		if got, want := studentTSF(x, 1), 0.5-math.Atan(x)/math.Pi; math.Abs(got-want) > 1e-12 {
-			t.Errorf("tail at %v with 1 df: got %v, want %v", x, got, want)
-		}
-		if got, want := studentTSF(x, 2), 0.5-x/(2*math.Sqrt(2+x*x)); math.Abs(got-want) > 1e-12 {
-			t.Errorf("tail at %v with 2 df: got %v, want %v", x, got, want)
-		}
-	}
-}
-
 func TestEvaluate(t *testing.T) {
 	before := []float64{100, 110, 95, 105, 98, 102, 108}
 	after := []float64{60, 65, 58, 62, 70, 55, 61}
@@ -250,14 +221,14 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("got baseline %v, post %v, effect %v, want 102.571, 61.571, -41", e.Baseline, e.Post, e.Effect)
 	}
 	se := math.Sqrt((1230.0/42 + 992.0/42) / 7)
-	if math.Abs(e.T+41/se) > 1e-6 || math.Abs(e.PValue-studentTSF(41/se, e.DF)) > 1e-15 || e.PValue > 1e-6 {
+	if math.Abs(e.T+41/se) > 1e-6 || math.Abs(e.PValue-flow.StudentTSF(41/se, e.DF)) > 1e-15 || e.PValue > 1e-6 {
 		t.Errorf("got t %v, p %v, want t %v and p tiny", e.T, e.PValue, -41/se)
 	}
 	va, vb := 1230.0/42/7, 992.0/42/7
 	if df := (va + vb) * (va + vb) / (va*va/6 + vb*vb/6); math.Abs(e.DF-df) > 1e-9 {
 		t.Errorf("got %v degrees of freedom, want %v", e.DF, df)
 	}
-	if h := studentTQuantile(0.975, e.DF) * se; math.Abs(e.EffectCI95[0]+41+h) > 1e-9 || math.Abs(e.EffectCI95[1]+41-h) > 1e-9 {
+	if h := flow.StudentTQuantile(0.975, e.DF) * se; math.Abs(e.EffectCI95[0]+41+h) > 1e-9 || math.Abs(e.EffectCI95[1]+41-h) > 1e-9 {
 		t.Errorf("got interval %v, want -41 ± %v", e.EffectCI95, h)
 	}
 	// An increase is the mirror image of a decrease.

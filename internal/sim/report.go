@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/svcflow/svcflow/internal/flow"
 	"math"
 	"slices"
 
@@ -430,7 +431,7 @@ func meanCI(x []float64) (float64, *float64) {
 	}
 	n := float64(len(y))
 	sd := math.Sqrt(ss / (n - 1))
-	return r9(m), ptr(r9(StudentT975(len(y)-1) * sd / math.Sqrt(n)))
+	return r9(m), ptr(r9(flow.StudentT975(len(y)-1) * sd / math.Sqrt(n)))
 }
 
 func mean(x []float64) float64 {
