@@ -24,8 +24,9 @@ var allowed = map[string][]string{
 	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow", "internal/sim"},
 	"internal/eventlog":  {"."},
 	"internal/auth":      {},
-	"internal/golden":    {}, // tests only
-	"internal/dataset":   {}, // tests only
+	"internal/golden":    {},                // tests only
+	"internal/dataset":   {},                // tests only
+	"internal/svgtest":   {"internal/draw"}, // tests only
 	"internal/csvimport": {"."},
 	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},

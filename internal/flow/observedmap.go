@@ -36,11 +36,9 @@ const (
 	pmMetaSize   = 11
 	pmLabelSize  = 11
 	pmTitleSize  = 18
-	pmLine       = 1.3 // line height as a multiple of the font size
 	pmBlockGap   = 3
 	pmMargin     = 40
 	pmMinTitleW  = 360
-	pmBold       = 1.1 // bold text is measured this much wider
 	pmTerminalW  = 72
 	pmTerminalH  = 32
 	pmFont       = "Helvetica, Arial, sans-serif"
@@ -52,16 +50,6 @@ const (
 	pmMinStrokeW = 1.0
 	pmMaxStrokeW = 6.0
 )
-
-// pmText is a run of wrapped lines in one font.
-type pmText struct {
-	class string
-	lines []string
-	size  float64
-	bold  bool
-}
-
-func (b pmText) height() float64 { return float64(len(b.lines)) * b.size * pmLine }
 
 // pmEdge is one drawn arrow: a directly-follows edge, or a start or end
 // marker's arrow.
@@ -108,13 +96,13 @@ type processMap struct {
 	d      *DFG
 	opt    MapOptions
 	id     string
-	blocks [][]pmText // per activity
-	show   []bool     // per activity: drawn
+	blocks [][]draw.TextBlock // per activity
+	show   []bool             // per activity: drawn
 	edges  []pmEdge
 	shown  int // directly-follows edges drawn
 	acts   int // activities drawn
 	maxF   int
-	title  []pmText
+	title  []draw.TextBlock
 	layout *draw.Layout
 	width  float64
 	height float64
@@ -178,29 +166,8 @@ func newProcessMap(d *DFG, opt MapOptions) (*processMap, error) {
 
 	g := m.graph()
 	lopt := draw.Options{MaxWidth: opt.MaxWidth, Margin: pmMargin}
-	// As for stream maps: measure the width, wrap the title to it, then lay
-	// out again below the title.
-	first, err := draw.Layered(g, lopt)
-	if err != nil {
-		return nil, err
-	}
-	m.title = m.titleBlocks(max(first.Width-2*pmMargin, pmMinTitleW))
-	m.width = first.Width
-	for _, b := range m.title {
-		for _, line := range b.lines {
-			w := draw.TextWidth(line, b.size)
-			if b.bold {
-				w *= pmBold
-			}
-			m.width = max(m.width, w+2*pmMargin)
-		}
-	}
-	top := 16.0
-	for _, b := range m.title {
-		top += b.height()
-	}
-	lopt.Top = top + 8
-	if m.layout, err = draw.Layered(g, lopt); err != nil {
+	var err error
+	if m.layout, m.title, m.width, err = draw.TitledLayout(g, lopt, m.titleBlocks, pmMinTitleW); err != nil {
 		return nil, err
 	}
 	m.height = m.layout.Height + 8
@@ -208,30 +175,19 @@ func newProcessMap(d *DFG, opt MapOptions) (*processMap, error) {
 	return m, nil
 }
 
-func (m *processMap) activityBlocks(a DFGActivity) []pmText {
+func (m *processMap) activityBlocks(a DFGActivity) []draw.TextBlock {
 	inner := float64(pmActivityW - 2*pmPad)
-	bs := []pmText{
-		{class: "name", lines: draw.Wrap(a.Name, inner/pmBold, pmNameSize), size: pmNameSize, bold: true},
-		{class: "frequency", lines: draw.Wrap(groupDigits(a.Frequency)+" × in "+groupDigits(a.Cases)+" cases", inner, pmMetaSize), size: pmMetaSize},
+	bs := []draw.TextBlock{
+		{Class: "name", Lines: draw.Wrap(a.Name, inner/draw.BoldFactor, pmNameSize), Size: pmNameSize, Bold: true},
+		{Class: "frequency", Lines: draw.Wrap(groupDigits(a.Frequency)+" × in "+groupDigits(a.Cases)+" cases", inner, pmMetaSize), Size: pmMetaSize},
 	}
-	if bs[0].lines == nil {
-		bs[0].lines = []string{"(no name)"}
+	if bs[0].Lines == nil {
+		bs[0].Lines = []string{"(no name)"}
 	}
 	if a.Name == m.opt.Bottleneck {
-		bs = append(bs, pmText{class: "marker", lines: []string{"⚠ bottleneck"}, size: pmMetaSize, bold: true})
+		bs = append(bs, draw.TextBlock{Class: "marker", Lines: []string{"⚠ bottleneck"}, Size: pmMetaSize, Bold: true})
 	}
 	return bs
-}
-
-func pmBlocksHeight(bs []pmText) float64 {
-	h := 2.0 * pmPad
-	for i, b := range bs {
-		if i > 0 {
-			h += pmBlockGap
-		}
-		h += b.height()
-	}
-	return h
 }
 
 func (m *processMap) graph() draw.Graph {
@@ -241,12 +197,12 @@ func (m *processMap) graph() draw.Graph {
 		if !m.show[i] {
 			continue
 		}
-		g.Nodes = append(g.Nodes, draw.Node{ID: "a" + strconv.Itoa(i), W: pmActivityW, H: pmBlocksHeight(m.blocks[i])})
+		g.Nodes = append(g.Nodes, draw.Node{ID: "a" + strconv.Itoa(i), W: pmActivityW, H: draw.BlocksHeight(m.blocks[i], pmPad, pmBlockGap)})
 	}
 	g.Nodes = append(g.Nodes, draw.Node{ID: pmEndID, W: pmTerminalW, H: pmTerminalH})
 	for _, e := range m.edges {
 		g.Edges = append(g.Edges, draw.Edge{From: e.from, To: e.to,
-			LabelW: draw.TextWidth(e.label, pmLabelSize) + 6, LabelH: pmLabelSize * pmLine})
+			LabelW: draw.TextWidth(e.label, pmLabelSize) + 6, LabelH: pmLabelSize * draw.LineSpacing})
 	}
 	g.Roots = []string{pmStartID}
 	return g
@@ -271,7 +227,7 @@ func (m *processMap) placeLabels() {
 	}
 }
 
-func (m *processMap) titleBlocks(width float64) []pmText {
+func (m *processMap) titleBlocks(width float64) []draw.TextBlock {
 	d := m.d
 	facts := []string{
 		pmPlural(d.Cases, "case", "cases"),
@@ -282,10 +238,10 @@ func (m *processMap) titleBlocks(width float64) []pmText {
 	if m.shown < len(d.Edges) {
 		facts = append(facts, fmt.Sprintf("the %d most frequent of %d edges, joining %d activities", m.shown, len(d.Edges), m.acts))
 	}
-	return []pmText{
-		{class: "title", lines: draw.Wrap(m.opt.title(), width/pmBold, pmTitleSize), size: pmTitleSize, bold: true},
-		{class: "subtitle", lines: draw.Wrap(strings.Join(facts, " · "), width, pmMetaSize), size: pmMetaSize},
-		{class: "subtitle", lines: draw.Wrap("Line width grows with frequency; edge labels give the frequency and the median time between the two activities.", width, pmMetaSize), size: pmMetaSize},
+	return []draw.TextBlock{
+		{Class: "title", Lines: draw.Wrap(m.opt.title(), width/draw.BoldFactor, pmTitleSize), Size: pmTitleSize, Bold: true},
+		{Class: "subtitle", Lines: draw.Wrap(strings.Join(facts, " · "), width, pmMetaSize), Size: pmMetaSize},
+		{Class: "subtitle", Lines: draw.Wrap("Line width grows with frequency; edge labels give the frequency and the median time between the two activities.", width, pmMetaSize), Size: pmMetaSize},
 	}
 }
 
@@ -354,8 +310,8 @@ func (m *processMap) write(out io.Writer) error {
 	w.Empty("rect", draw.A("class", "background"), draw.N("width", m.width), draw.N("height", m.height), draw.A("fill", draw.Paper))
 	y := 16.0
 	for _, b := range m.title {
-		pmWriteText(w, b, pmMargin, y, "start")
-		y += b.height()
+		draw.WriteBlock(w, b, pmMargin, y, "start", draw.Ink)
+		y += b.Height()
 	}
 	for i, r := range m.layout.Edges {
 		m.writeEdge(w, m.edges[i], r)
@@ -389,24 +345,6 @@ func (m *processMap) description() string {
 	return s
 }
 
-// pmWriteText writes the lines of b as one text element whose first line
-// box starts at top; baselines sit half the leading plus an ascent (0.8 em)
-// below the top of each line box.
-func pmWriteText(w *draw.Writer, b pmText, x, top float64, anchor string) {
-	attrs := []draw.Attr{draw.A("class", b.class), draw.N("x", x), draw.N("font-size", b.size), draw.A("fill", draw.Ink)}
-	if anchor != "start" {
-		attrs = append(attrs, draw.A("text-anchor", anchor))
-	}
-	if b.bold {
-		attrs = append(attrs, draw.A("font-weight", "bold"))
-	}
-	w.Open("text", attrs...)
-	for i, line := range b.lines {
-		w.Text("tspan", line, draw.N("x", x), draw.N("y", top+float64(i)*b.size*pmLine+b.size*((pmLine-1)/2+0.8)))
-	}
-	w.End()
-}
-
 func (m *processMap) writeActivity(w *draw.Writer, p draw.Placed, i int) {
 	a := m.d.Activities[i]
 	class, fill, stroke, width := "activity", pmFill, pmStroke, "1.5"
@@ -432,8 +370,8 @@ func (m *processMap) writeActivity(w *draw.Writer, p draw.Placed, i int) {
 		if k > 0 {
 			y += pmBlockGap
 		}
-		pmWriteText(w, blk, b.X+pmPad, y, "start")
-		y += blk.height()
+		draw.WriteBlock(w, blk, b.X+pmPad, y, "start", draw.Ink)
+		y += blk.Height()
 	}
 	w.End()
 }
@@ -445,7 +383,7 @@ func (m *processMap) writeTerminal(w *draw.Writer, p draw.Placed, class, label, 
 	w.Empty("rect", draw.N("x", b.X), draw.N("y", b.Y), draw.N("width", b.W), draw.N("height", b.H), draw.N("rx", b.H/2),
 		draw.A("fill", draw.Paper), draw.A("stroke", draw.Ink), draw.A("stroke-width", "2"))
 	c := b.Center()
-	pmWriteText(w, pmText{class: "name", lines: []string{label}, size: pmNameSize, bold: true}, c.X, c.Y-pmNameSize*pmLine/2, "middle")
+	draw.WriteBlock(w, draw.TextBlock{Class: "name", Lines: []string{label}, Size: pmNameSize, Bold: true}, c.X, c.Y-pmNameSize*draw.LineSpacing/2, "middle", draw.Ink)
 	w.End()
 }
 

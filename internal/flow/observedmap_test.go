@@ -2,12 +2,10 @@ package flow
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/svcflow/svcflow/internal/svgtest"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,26 +26,26 @@ func TestWriteMapSVGGolden(t *testing.T) {
 	golden.Check(t, "map/observed-hand.svg", svg.Bytes())
 	golden.Check(t, "map/observed-hand.dot", dot.Bytes())
 
-	doc := svgTree(t, svg.Bytes())
+	doc := svgtest.Parse(t, svg.Bytes())
 	checkProcessMap(t, doc, d, MapOptions{})
-	hot := doc.find(func(n *svgNode) bool { return n.attr["data-activity"] == "C" })
-	if hot == nil || hot.attr["class"] != "activity bottleneck" || !strings.Contains(hot.text(), "bottleneck") {
+	hot := doc.Find(func(n *svgtest.Node) bool { return n.Attr["data-activity"] == "C" })
+	if hot == nil || hot.Attr["class"] != "activity bottleneck" || !strings.Contains(hot.Text(), "bottleneck") {
 		t.Errorf("activity C is not marked as the bottleneck")
 	}
 	// C→D: 4 times, median 15 min.
-	e := doc.find(func(n *svgNode) bool { return n.attr["data-from"] == "C" && n.attr["data-to"] == "D" })
-	if e == nil || e.child("text").text() != "4 · 15 min" {
+	e := doc.Find(func(n *svgtest.Node) bool { return n.Attr["data-from"] == "C" && n.Attr["data-to"] == "D" })
+	if e == nil || e.Child("text").Text() != "4 · 15 min" {
 		t.Errorf("edge C → D has no label %q", "4 · 15 min")
 	}
 	// Widths run 1–6 px on a log scale up to the 5 cases ending at D:
 	// 1 + 5·ln 4/ln 5 = 5.31.
-	if w := e.child("path").attr["stroke-width"]; w != "5.31" {
+	if w := e.Child("path").Attr["stroke-width"]; w != "5.31" {
 		t.Errorf("edge C → D is %s px wide, want 5.31", w)
 	}
-	if b := doc.find(func(n *svgNode) bool { return n.attr["data-from"] == "B" && n.attr["data-to"] == "B" }); b == nil || !strings.Contains(b.attr["class"], "back") {
+	if b := doc.Find(func(n *svgtest.Node) bool { return n.Attr["data-from"] == "B" && n.Attr["data-to"] == "B" }); b == nil || !strings.Contains(b.Attr["class"], "back") {
 		t.Errorf("the self-loop B → B is not drawn as a loop")
 	}
-	if s := doc.find(func(n *svgNode) bool { return n.attr["class"] == "edge start" && n.attr["data-to"] == "A" }); s == nil || s.child("text").text() != "4" {
+	if s := doc.Find(func(n *svgtest.Node) bool { return n.Attr["class"] == "edge start" && n.Attr["data-to"] == "A" }); s == nil || s.Child("text").Text() != "4" {
 		t.Errorf("no start arrow into A labelled 4")
 	}
 }
@@ -72,11 +70,11 @@ func TestWriteMapSVGDense(t *testing.T) {
 			if err := WriteMapSVG(&buf, d, opt); err != nil {
 				t.Fatal(err)
 			}
-			doc := svgTree(t, buf.Bytes())
+			doc := svgtest.Parse(t, buf.Bytes())
 			checkProcessMap(t, doc, d, opt)
 			edges := 0
-			doc.walk(func(n *svgNode) {
-				if n.attr["class"] == "edge" || n.attr["class"] == "edge back" {
+			doc.Walk(func(n *svgtest.Node) {
+				if n.Attr["class"] == "edge" || n.Attr["class"] == "edge back" {
 					edges++
 				}
 			})
@@ -96,9 +94,9 @@ func TestWriteMapSVGEmpty(t *testing.T) {
 	if err := WriteMapSVG(&buf, Discover(dfgLog(t, nil)), MapOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	doc := svgTree(t, buf.Bytes())
-	if doc.child("title").text() != "Observed process map" {
-		t.Errorf("an empty map has title %q", doc.child("title").text())
+	doc := svgtest.Parse(t, buf.Bytes())
+	if doc.Child("title").Text() != "Observed process map" {
+		t.Errorf("an empty map has title %q", doc.Child("title").Text())
 	}
 }
 
@@ -207,30 +205,30 @@ func TestMapDuration(t *testing.T) {
 // labelled SVG image without styles or scripts, a box per activity holding
 // its text (per activity a drawn edge joins, with opt.MaxEdges), no two
 // boxes overlapping and no edge label over a box.
-func checkProcessMap(t *testing.T, doc *svgNode, d *DFG, opt MapOptions) {
+func checkProcessMap(t *testing.T, doc *svgtest.Node, d *DFG, opt MapOptions) {
 	t.Helper()
-	if doc.name != "svg" || doc.attr["role"] != "img" || !strings.HasPrefix(doc.attr["viewBox"], "0 0 ") {
-		t.Errorf("root is <%s role=%q viewBox=%q>, want an svg image with a viewBox", doc.name, doc.attr["role"], doc.attr["viewBox"])
+	if doc.Name != "svg" || doc.Attr["role"] != "img" || !strings.HasPrefix(doc.Attr["viewBox"], "0 0 ") {
+		t.Errorf("root is <%s role=%q viewBox=%q>, want an svg image with a viewBox", doc.Name, doc.Attr["role"], doc.Attr["viewBox"])
 	}
-	for _, id := range strings.Fields(doc.attr["aria-labelledby"]) {
-		if doc.find(func(n *svgNode) bool { return n.attr["id"] == id }) == nil {
+	for _, id := range strings.Fields(doc.Attr["aria-labelledby"]) {
+		if doc.Find(func(n *svgtest.Node) bool { return n.Attr["id"] == id }) == nil {
 			t.Errorf("aria-labelledby names %q, which is not in the document", id)
 		}
 	}
-	if doc.child("desc") == nil {
+	if doc.Child("desc") == nil {
 		t.Errorf("no desc")
 	}
-	doc.walk(func(n *svgNode) {
-		if n.name == "style" || n.name == "script" || n.name == "foreignObject" {
-			t.Errorf("found a <%s> element", n.name)
+	doc.Walk(func(n *svgtest.Node) {
+		if n.Name == "style" || n.Name == "script" || n.Name == "foreignObject" {
+			t.Errorf("found a <%s> element", n.Name)
 		}
-		for k := range n.attr {
+		for k := range n.Attr {
 			if k == "style" || strings.HasPrefix(k, "on") {
-				t.Errorf("<%s> has a %s attribute", n.name, k)
+				t.Errorf("<%s> has a %s attribute", n.Name, k)
 			}
 		}
-		if fs, ok := n.attr["font-size"]; ok && svgNum(t, fs) < 11 {
-			t.Errorf("<%s> has font size %s, want at least 11", n.name, fs)
+		if fs, ok := n.Attr["font-size"]; ok && svgtest.Num(t, fs) < 11 {
+			t.Errorf("<%s> has font size %s, want at least 11", n.Name, fs)
 		}
 	})
 	joined := map[string]bool{}
@@ -241,7 +239,7 @@ func checkProcessMap(t *testing.T, doc *svgNode, d *DFG, opt MapOptions) {
 	}
 	boxes := map[string]draw.Rect{}
 	for _, a := range d.Activities {
-		g := doc.find(func(n *svgNode) bool { return n.name == "g" && n.attr["data-activity"] == a.Name })
+		g := doc.Find(func(n *svgtest.Node) bool { return n.Name == "g" && n.Attr["data-activity"] == a.Name })
 		if g == nil {
 			if opt.MaxEdges == 0 || joined[a.Name] {
 				t.Errorf("no box for activity %q", a.Name)
@@ -251,34 +249,34 @@ func checkProcessMap(t *testing.T, doc *svgNode, d *DFG, opt MapOptions) {
 		if opt.MaxEdges > 0 && !joined[a.Name] {
 			t.Errorf("activity %q is drawn, but no drawn edge joins it", a.Name)
 		}
-		if !strings.Contains(g.child("title").text(), a.Name) {
-			t.Errorf("activity %q: title %q lacks the name", a.Name, g.child("title").text())
+		if !strings.Contains(g.Child("title").Text(), a.Name) {
+			t.Errorf("activity %q: title %q lacks the name", a.Name, g.Child("title").Text())
 		}
-		box := svgRect(t, g.child("rect"))
+		box := svgtest.Rect(t, g.Child("rect"))
 		boxes[a.Name] = box
-		if !strings.Contains(g.text(), groupDigits(a.Frequency)) {
+		if !strings.Contains(g.Text(), groupDigits(a.Frequency)) {
 			t.Errorf("activity %q does not show its frequency", a.Name)
 		}
-		for _, tx := range g.children {
-			if tx.name != "text" {
+		for _, tx := range g.Children {
+			if tx.Name != "text" {
 				continue
 			}
-			size := svgNum(t, tx.attr["font-size"])
-			for _, ts := range tx.children {
-				w := draw.TextWidth(ts.text(), size)
-				if tx.attr["font-weight"] == "bold" {
-					w *= pmBold
+			size := svgtest.Num(t, tx.Attr["font-size"])
+			for _, ts := range tx.Children {
+				w := draw.TextWidth(ts.Text(), size)
+				if tx.Attr["font-weight"] == "bold" {
+					w *= draw.BoldFactor
 				}
-				line := draw.Rect{X: svgNum(t, ts.attr["x"]), Y: svgNum(t, ts.attr["y"]) - size, W: w, H: size * 1.25}
+				line := draw.Rect{X: svgtest.Num(t, ts.Attr["x"]), Y: svgtest.Num(t, ts.Attr["y"]) - size, W: w, H: size * 1.25}
 				if !box.Contains(line) {
-					t.Errorf("activity %q: line %q at %v is outside its box %v", a.Name, ts.text(), line, box)
+					t.Errorf("activity %q: line %q at %v is outside its box %v", a.Name, ts.Text(), line, box)
 				}
 			}
 		}
 	}
 	for _, id := range []string{"start", "end"} {
-		if g := doc.find(func(n *svgNode) bool { return n.name == "g" && n.attr["class"] == id }); g != nil {
-			boxes[":"+id] = svgRect(t, g.child("rect"))
+		if g := doc.Find(func(n *svgtest.Node) bool { return n.Name == "g" && n.Attr["class"] == id }); g != nil {
+			boxes[":"+id] = svgtest.Rect(t, g.Child("rect"))
 		} else if len(d.Activities) > 0 {
 			t.Errorf("no %s marker", id)
 		}
@@ -294,125 +292,18 @@ func checkProcessMap(t *testing.T, doc *svgNode, d *DFG, opt MapOptions) {
 			}
 		}
 	}
-	doc.walk(func(n *svgNode) {
-		if n.name != "text" || n.attr["class"] != "label" {
+	doc.Walk(func(n *svgtest.Node) {
+		if n.Name != "text" || n.Attr["class"] != "label" {
 			return
 		}
-		size := svgNum(t, n.attr["font-size"])
-		w, h := draw.TextWidth(n.text(), size)+6, size*pmLine
-		cx, cy := svgNum(t, n.attr["x"]), svgNum(t, n.attr["y"])-size*0.35
+		size := svgtest.Num(t, n.Attr["font-size"])
+		w, h := draw.TextWidth(n.Text(), size)+6, size*draw.LineSpacing
+		cx, cy := svgtest.Num(t, n.Attr["x"]), svgtest.Num(t, n.Attr["y"])-size*0.35
 		label := draw.Rect{X: cx - w/2, Y: cy - h/2, W: w, H: h}
 		for k, b := range boxes {
 			if label.Overlaps(b) {
-				t.Errorf("label %q at %v covers the box of %q %v", n.text(), label, k, b)
+				t.Errorf("label %q at %v covers the box of %q %v", n.Text(), label, k, b)
 			}
 		}
 	})
-}
-
-// svgNode is just enough of a DOM to check the maps.
-type svgNode struct {
-	name     string
-	attr     map[string]string
-	children []*svgNode
-	chars    string
-}
-
-// svgTree decodes every token, failing on anything that is not well-formed
-// XML.
-func svgTree(t *testing.T, b []byte) *svgNode {
-	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var stack []*svgNode
-	var root *svgNode
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			e := &svgNode{name: tok.Name.Local, attr: map[string]string{}}
-			for _, a := range tok.Attr {
-				e.attr[a.Name.Local] = a.Value
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, e)
-			} else if root == nil {
-				root = e
-			}
-			stack = append(stack, e)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].chars += string(tok)
-			}
-		}
-	}
-	if root == nil {
-		t.Fatal("SVG has no root element")
-	}
-	return root
-}
-
-func (e *svgNode) walk(f func(*svgNode)) {
-	f(e)
-	for _, c := range e.children {
-		c.walk(f)
-	}
-}
-
-func (e *svgNode) find(match func(*svgNode) bool) *svgNode {
-	var found *svgNode
-	e.walk(func(n *svgNode) {
-		if found == nil && match(n) {
-			found = n
-		}
-	})
-	return found
-}
-
-func (e *svgNode) child(name string) *svgNode {
-	if e == nil {
-		return nil
-	}
-	for _, c := range e.children {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-func (e *svgNode) text() string {
-	if e == nil {
-		return ""
-	}
-	s := e.chars
-	for _, c := range e.children {
-		s += c.text()
-	}
-	return s
-}
-
-func svgRect(t *testing.T, e *svgNode) draw.Rect {
-	t.Helper()
-	if e == nil {
-		t.Fatal("missing rect")
-	}
-	return draw.Rect{X: svgNum(t, e.attr["x"]), Y: svgNum(t, e.attr["y"]), W: svgNum(t, e.attr["width"]), H: svgNum(t, e.attr["height"])}
-}
-
-func svgNum(t *testing.T, s string) float64 {
-	t.Helper()
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("not a number: %q", s)
-	}
-	return v
 }

@@ -26,15 +26,10 @@ const (
 	metaSize      = 11
 	labelSize     = 11
 	titleSize     = 18
-	lineSpacing   = 1.3 // line height as a multiple of the font size
-	blockGap      = 3   // extra space between the blocks of text in a step
-	margin        = 40  // left and right, where lines turn to the next row
+	blockGap      = 3  // extra space between the blocks of text in a step
+	margin        = 40 // left and right, where lines turn to the next row
 	minTitleWidth = 360
 	fontFamily    = "Helvetica, Arial, sans-serif"
-
-	// Bold text is measured this much wider than the fixed-width estimate,
-	// because bold faces are.
-	boldFactor = 1.1
 )
 
 // Map writes an SVG map of the value stream s: its steps as boxes coloured by
@@ -60,16 +55,6 @@ func Map(w io.Writer, s *svcflow.ValueStream, opt MapOptions) error {
 	return nil
 }
 
-// textBlock is a run of wrapped lines in one font.
-type textBlock struct {
-	class string
-	lines []string
-	size  float64
-	bold  bool
-}
-
-func (b textBlock) height() float64 { return float64(len(b.lines)) * b.size * lineSpacing }
-
 // mapEdge is one arrow: transitions between the same two steps are merged
 // into one arrow whose label lists their outcomes.
 type mapEdge struct {
@@ -92,11 +77,11 @@ func (e *mapEdge) title() string {
 type streamMap struct {
 	s       *svcflow.ValueStream
 	id      string // prefix of the ids in the document
-	blocks  map[string][]textBlock
+	blocks  map[string][]draw.TextBlock
 	entries map[string][]string // step id → "start", "entry: NAME"
 	edges   []*mapEdge
 	hasEnd  map[string]bool // "value", "cancel"
-	title   []textBlock
+	title   []draw.TextBlock
 	layout  *draw.Layout
 	width   float64
 	height  float64
@@ -112,7 +97,7 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 	m := &streamMap{
 		s:       s,
 		id:      "map-" + s.ID,
-		blocks:  map[string][]textBlock{},
+		blocks:  map[string][]draw.TextBlock{},
 		entries: map[string][]string{},
 		hasEnd:  map[string]bool{},
 	}
@@ -126,48 +111,26 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 
 	g := m.graph()
 	lopt := draw.Options{MaxWidth: opt.MaxWidth, Lanes: opt.Lanes, Margin: margin}
-	// The title wraps to the width of the drawing, and its height decides
-	// where the drawing starts: measure the width first, then lay out again
-	// below the title.
-	first, err := draw.Layered(g, lopt)
-	if err != nil {
-		return nil, err
-	}
 	// A map of a step or two is narrow; its title still gets a readable
 	// width, and the map widens to hold it.
-	m.title = m.titleBlocks(max(first.Width-2*margin, minTitleWidth))
-	m.width = first.Width
-	for _, b := range m.title {
-		for _, line := range b.lines {
-			w := draw.TextWidth(line, b.size)
-			if b.bold {
-				w *= boldFactor
-			}
-			m.width = max(m.width, w+2*margin)
-		}
-	}
-	top := 16.0
-	for _, b := range m.title {
-		top += b.height()
-	}
-	lopt.Top = top + 8
-	if m.layout, err = draw.Layered(g, lopt); err != nil {
+	var err error
+	if m.layout, m.title, m.width, err = draw.TitledLayout(g, lopt, m.titleBlocks, minTitleWidth); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
 // stepBlocks is the text inside a step's box, top to bottom.
-func stepBlocks(st *svcflow.Step) []textBlock {
+func stepBlocks(st *svcflow.Step) []draw.TextBlock {
 	inner := float64(stepWidth - 2*boxPad)
 	name := st.Name
 	if st.Number > 0 {
 		name = strconv.Itoa(st.Number) + ". " + name
 	}
-	blocks := []textBlock{{class: "name", lines: draw.Wrap(name, inner/boldFactor, nameSize), size: nameSize, bold: true}}
+	blocks := []draw.TextBlock{{Class: "name", Lines: draw.Wrap(name, inner/draw.BoldFactor, nameSize), Size: nameSize, Bold: true}}
 	meta := func(class, s string) {
 		if s != "" {
-			blocks = append(blocks, textBlock{class: class, lines: draw.Wrap(s, inner, metaSize), size: metaSize})
+			blocks = append(blocks, draw.TextBlock{Class: class, Lines: draw.Wrap(s, inner, metaSize), Size: metaSize})
 		}
 	}
 	meta("activity", st.Activity.Name())
@@ -202,17 +165,6 @@ func stepBlocks(st *svcflow.Step) []textBlock {
 		meta("spawn", note)
 	}
 	return blocks
-}
-
-func blocksHeight(bs []textBlock) float64 {
-	h := 2.0 * boxPad
-	for i, b := range bs {
-		if i > 0 {
-			h += blockGap
-		}
-		h += b.height()
-	}
-	return h
 }
 
 // collectEdges merges the transitions and rejections of every step into
@@ -308,7 +260,7 @@ func entryAbove(lines []string) float64 {
 	if len(lines) == 0 {
 		return 0
 	}
-	return float64(len(lines))*metaSize*lineSpacing + entryArrow
+	return float64(len(lines))*metaSize*draw.LineSpacing + entryArrow
 }
 
 func (m *streamMap) graph() draw.Graph {
@@ -317,7 +269,7 @@ func (m *streamMap) graph() draw.Graph {
 		g.Nodes = append(g.Nodes, draw.Node{
 			ID:    st.ID,
 			W:     stepWidth,
-			H:     blocksHeight(m.blocks[st.ID]),
+			H:     draw.BlocksHeight(m.blocks[st.ID], boxPad, blockGap),
 			Above: entryAbove(m.entryLines(st.ID)),
 			Lane:  laneName(st.Team),
 		})
@@ -342,7 +294,7 @@ func (m *streamMap) graph() draw.Graph {
 	for _, e := range m.edges {
 		de := draw.Edge{From: e.from, To: e.to}
 		if l := e.label(); l != "" {
-			de.LabelW, de.LabelH = draw.TextWidth(l, labelSize)+6, labelSize*lineSpacing
+			de.LabelW, de.LabelH = draw.TextWidth(l, labelSize)+6, labelSize*draw.LineSpacing
 		}
 		g.Edges = append(g.Edges, de)
 	}
@@ -357,8 +309,8 @@ func laneName(team string) string {
 	return team
 }
 
-func (m *streamMap) titleBlocks(width float64) []textBlock {
-	bs := []textBlock{{class: "title", lines: draw.Wrap(m.s.Name, width/boldFactor, titleSize), size: titleSize, bold: true}}
+func (m *streamMap) titleBlocks(width float64) []draw.TextBlock {
+	bs := []draw.TextBlock{{Class: "title", Lines: draw.Wrap(m.s.Name, width/draw.BoldFactor, titleSize), Size: titleSize, Bold: true}}
 	facts := []string{m.s.ID}
 	if m.s.Revision > 0 {
 		facts = append(facts, "revision "+strconv.Itoa(m.s.Revision))
@@ -369,7 +321,7 @@ func (m *streamMap) titleBlocks(width float64) []textBlock {
 	if m.s.Owner != "" {
 		facts = append(facts, "owner: "+m.s.Owner)
 	}
-	bs = append(bs, textBlock{class: "subtitle", lines: draw.Wrap(strings.Join(facts, " · "), width, metaSize), size: metaSize})
+	bs = append(bs, draw.TextBlock{Class: "subtitle", Lines: draw.Wrap(strings.Join(facts, " · "), width, metaSize), Size: metaSize})
 	return bs
 }
 
@@ -410,8 +362,8 @@ func (m *streamMap) write(out io.Writer) error {
 	}
 	y := 16.0
 	for _, b := range m.title {
-		writeBlock(w, b, margin, y, "start", draw.Ink)
-		y += b.height()
+		draw.WriteBlock(w, b, margin, y, "start", draw.Ink)
+		y += b.Height()
 	}
 	for i, r := range lay.Edges {
 		m.writeEdge(w, m.edges[i], r)
@@ -464,24 +416,6 @@ func (m *streamMap) writeDefs(w *draw.Writer) {
 	w.End()
 }
 
-// writeBlock writes the lines of b as one text element whose first line box
-// starts at top. Each baseline sits half the leading plus an ascent (0.8 em,
-// as in common sans-serif faces) below the top of its line box.
-func writeBlock(w *draw.Writer, b textBlock, x, top float64, anchor, fill string) {
-	attrs := []draw.Attr{draw.A("class", b.class), draw.N("x", x), draw.N("font-size", b.size), draw.A("fill", fill)}
-	if anchor != "start" {
-		attrs = append(attrs, draw.A("text-anchor", anchor))
-	}
-	if b.bold {
-		attrs = append(attrs, draw.A("font-weight", "bold"))
-	}
-	w.Open("text", attrs...)
-	for i, line := range b.lines {
-		w.Text("tspan", line, draw.N("x", x), draw.N("y", top+float64(i)*b.size*lineSpacing+b.size*((lineSpacing-1)/2+0.8)))
-	}
-	w.End()
-}
-
 func (m *streamMap) writeStep(w *draw.Writer, p draw.Placed) {
 	st := m.s.Step(p.ID)
 	sw := draw.ActivitySwatch(st.Activity)
@@ -502,8 +436,8 @@ func (m *streamMap) writeStep(w *draw.Writer, p draw.Placed) {
 		if i > 0 {
 			y += blockGap
 		}
-		writeBlock(w, blk, b.X+boxPad, y, "start", draw.Ink)
-		y += blk.height()
+		draw.WriteBlock(w, blk, b.X+boxPad, y, "start", draw.Ink)
+		y += blk.Height()
 	}
 	if lines := m.entryLines(st.ID); len(lines) > 0 {
 		w.Open("g", draw.A("class", "entry"))
@@ -511,7 +445,7 @@ func (m *streamMap) writeStep(w *draw.Writer, p draw.Placed) {
 		ax := b.X + 8
 		w.Empty("path", draw.A("d", "M"+draw.Num(ax)+" "+draw.Num(top+2)+" L"+draw.Num(ax)+" "+draw.Num(b.Y-1)),
 			draw.A("stroke", draw.Ink), draw.A("stroke-width", "1.5"), draw.A("marker-end", "url(#"+m.id+"-arrow)"))
-		writeBlock(w, textBlock{class: "entry-label", lines: lines, size: metaSize}, b.X+entryIndent, top, "start", draw.Ink)
+		draw.WriteBlock(w, draw.TextBlock{Class: "entry-label", Lines: lines, Size: metaSize}, b.X+entryIndent, top, "start", draw.Ink)
 		w.End()
 	}
 	w.End()
@@ -536,7 +470,7 @@ func (m *streamMap) writeEnd(w *draw.Writer, p draw.Placed) {
 	}
 	w.Empty("rect", attrs...)
 	c := b.Center()
-	writeBlock(w, textBlock{class: "name", lines: []string{label}, size: nameSize, bold: true}, c.X, c.Y-nameSize*lineSpacing/2, "middle", draw.Ink)
+	draw.WriteBlock(w, draw.TextBlock{Class: "name", Lines: []string{label}, Size: nameSize, Bold: true}, c.X, c.Y-nameSize*draw.LineSpacing/2, "middle", draw.Ink)
 	w.End()
 }
 
@@ -647,7 +581,7 @@ func (l mapLegend) write(w *draw.Writer) {
 				draw.A("stroke", stroke), draw.A("stroke-width", "1.5"), draw.A("stroke-dasharray", dash)}
 			w.Empty("path", attrs...)
 		}
-		writeBlock(w, textBlock{class: "legend-label", lines: []string{it.label}, size: metaSize}, it.x+32, it.y+2, "start", draw.Ink)
+		draw.WriteBlock(w, draw.TextBlock{Class: "legend-label", Lines: []string{it.label}, Size: metaSize}, it.x+32, it.y+2, "start", draw.Ink)
 		w.End()
 	}
 	w.End()

@@ -2,10 +2,9 @@ package report
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/svcflow/svcflow/internal/svgtest"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,7 +125,7 @@ func TestMap(t *testing.T) {
 			if err := Map(&buf, tt.stream, tt.opt); err != nil {
 				t.Fatalf("Map: %v", err)
 			}
-			doc := parseSVG(t, buf.Bytes())
+			doc := svgtest.Parse(t, buf.Bytes())
 			checkSVG(t, doc, tt.stream, tt.opt)
 			if tt.golden != "" {
 				golden.Check(t, tt.golden, buf.Bytes())
@@ -140,7 +139,7 @@ func TestMapBranchesAndLoops(t *testing.T) {
 	if err := Map(&buf, restorationStream(), MapOptions{}); err != nil {
 		t.Fatalf("Map: %v", err)
 	}
-	doc := parseSVG(t, buf.Bytes())
+	doc := svgtest.Parse(t, buf.Bytes())
 	tests := []struct {
 		from, to string
 		class    string
@@ -154,42 +153,42 @@ func TestMapBranchesAndLoops(t *testing.T) {
 		{"register", "investigate", "edge", "", "register → investigate"},
 	}
 	for _, tt := range tests {
-		e := doc.find(func(n *elem) bool { return n.attr["data-from"] == tt.from && n.attr["data-to"] == tt.to })
+		e := doc.Find(func(n *svgtest.Node) bool { return n.Attr["data-from"] == tt.from && n.Attr["data-to"] == tt.to })
 		if e == nil {
 			t.Errorf("no edge %s → %s", tt.from, tt.to)
 			continue
 		}
-		if got := e.attr["class"]; got != tt.class {
+		if got := e.Attr["class"]; got != tt.class {
 			t.Errorf("edge %s → %s: class %q, want %q", tt.from, tt.to, got, tt.class)
 		}
-		if got := e.child("title").text(); !strings.Contains(got, tt.titleHas) {
+		if got := e.Child("title").Text(); !strings.Contains(got, tt.titleHas) {
 			t.Errorf("edge %s → %s: title %q, want it to contain %q", tt.from, tt.to, got, tt.titleHas)
 		}
-		if p := e.child("path"); p == nil || !strings.HasPrefix(p.attr["marker-end"], "url(#") {
+		if p := e.Child("path"); p == nil || !strings.HasPrefix(p.Attr["marker-end"], "url(#") {
 			t.Errorf("edge %s → %s: no path with an arrowhead", tt.from, tt.to)
 		}
 		var label string
-		if l := e.child("text"); l != nil {
-			label = l.text()
+		if l := e.Child("text"); l != nil {
+			label = l.Text()
 		}
 		if label != tt.label {
 			t.Errorf("edge %s → %s: label %q, want %q", tt.from, tt.to, label, tt.label)
 		}
 	}
-	if e := doc.find(func(n *elem) bool {
-		return n.attr["data-to"] == "obtain-fix" && strings.Contains(n.attr["class"], "reject")
+	if e := doc.Find(func(n *svgtest.Node) bool {
+		return n.Attr["data-to"] == "obtain-fix" && strings.Contains(n.Attr["class"], "reject")
 	}); e != nil {
-		if e.child("path").attr["stroke-dasharray"] == "" {
+		if e.Child("path").Attr["stroke-dasharray"] == "" {
 			t.Errorf("rejection edge is not dashed")
 		}
 	}
-	texts := doc.allText()
+	texts := doc.AllText()
 	for _, want := range []string{"entry: monitoring", "start", "spawns change → service-change", "✓ resolves", "approval", "automated", "target 30m", "WIP limit 5", "team: service-desk", "Deliver and support"} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("map does not show %q", want)
 		}
 	}
-	if end := doc.find(func(n *elem) bool { return n.attr["id"] == "step-value" }); end == nil || end.attr["class"] != "end" || end.attr["data-step"] != "value" {
+	if end := doc.Find(func(n *svgtest.Node) bool { return n.Attr["id"] == "step-value" }); end == nil || end.Attr["class"] != "end" || end.Attr["data-step"] != "value" {
 		t.Errorf("no end node step-value with class end")
 	}
 }
@@ -233,16 +232,16 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errWrite }
 
 // checkSVG asserts what every stream map promises.
-func checkSVG(t *testing.T, doc *elem, s *svcflow.ValueStream, opt MapOptions) {
+func checkSVG(t *testing.T, doc *svgtest.Node, s *svcflow.ValueStream, opt MapOptions) {
 	t.Helper()
-	if doc.name != "svg" || doc.attr["xmlns"] != "http://www.w3.org/2000/svg" || doc.attr["role"] != "img" {
-		t.Errorf("root is <%s xmlns=%q role=%q>, want an svg image", doc.name, doc.attr["xmlns"], doc.attr["role"])
+	if doc.Name != "svg" || doc.Attr["xmlns"] != "http://www.w3.org/2000/svg" || doc.Attr["role"] != "img" {
+		t.Errorf("root is <%s xmlns=%q role=%q>, want an svg image", doc.Name, doc.Attr["xmlns"], doc.Attr["role"])
 	}
-	if got := doc.child("title").text(); got != s.Name {
+	if got := doc.Child("title").Text(); got != s.Name {
 		t.Errorf("document title %q, want %q", got, s.Name)
 	}
-	for _, id := range strings.Fields(doc.attr["aria-labelledby"]) {
-		if doc.find(func(n *elem) bool { return n.attr["id"] == id }) == nil {
+	for _, id := range strings.Fields(doc.Attr["aria-labelledby"]) {
+		if doc.Find(func(n *svgtest.Node) bool { return n.Attr["id"] == id }) == nil {
 			t.Errorf("aria-labelledby names %q, which is not in the document", id)
 		}
 	}
@@ -250,45 +249,45 @@ func checkSVG(t *testing.T, doc *elem, s *svcflow.ValueStream, opt MapOptions) {
 	if maxW == 0 {
 		maxW = 2400
 	}
-	if w := num(t, doc.attr["width"]); w > maxW {
+	if w := svgtest.Num(t, doc.Attr["width"]); w > maxW {
 		t.Errorf("map is %v px wide, want at most %v", w, maxW)
 	}
-	doc.walk(func(n *elem) {
-		if n.name == "style" || n.name == "script" || n.name == "foreignObject" {
-			t.Errorf("found a <%s> element", n.name)
+	doc.Walk(func(n *svgtest.Node) {
+		if n.Name == "style" || n.Name == "script" || n.Name == "foreignObject" {
+			t.Errorf("found a <%s> element", n.Name)
 		}
-		for k := range n.attr {
+		for k := range n.Attr {
 			if k == "style" || strings.HasPrefix(k, "on") {
-				t.Errorf("<%s> has a %s attribute", n.name, k)
+				t.Errorf("<%s> has a %s attribute", n.Name, k)
 			}
 		}
-		if fs, ok := n.attr["font-size"]; ok && num(t, fs) < 11 {
-			t.Errorf("<%s class=%q> has font size %s, want at least 11", n.name, n.attr["class"], fs)
+		if fs, ok := n.Attr["font-size"]; ok && svgtest.Num(t, fs) < 11 {
+			t.Errorf("<%s class=%q> has font size %s, want at least 11", n.Name, n.Attr["class"], fs)
 		}
 	})
 
 	boxes := map[string]draw.Rect{}
 	for _, st := range s.Steps {
-		g := doc.find(func(n *elem) bool { return n.name == "g" && n.attr["id"] == "step-"+st.ID })
+		g := doc.Find(func(n *svgtest.Node) bool { return n.Name == "g" && n.Attr["id"] == "step-"+st.ID })
 		if g == nil {
 			t.Errorf("no <g id=step-%s>", st.ID)
 			continue
 		}
-		if want := "step " + draw.ActivitySwatch(st.Activity).Class; g.attr["class"] != want || g.attr["data-step"] != st.ID {
-			t.Errorf("step %s: class %q data-step %q, want %q and %q", st.ID, g.attr["class"], g.attr["data-step"], want, st.ID)
+		if want := "step " + draw.ActivitySwatch(st.Activity).Class; g.Attr["class"] != want || g.Attr["data-step"] != st.ID {
+			t.Errorf("step %s: class %q data-step %q, want %q and %q", st.ID, g.Attr["class"], g.Attr["data-step"], want, st.ID)
 		}
-		if title := g.child("title"); title == nil || !strings.Contains(title.text(), st.Name) || !strings.Contains(title.text(), strconv.Itoa(st.Number)) {
+		if title := g.Child("title"); title == nil || !strings.Contains(title.Text(), st.Name) || !strings.Contains(title.Text(), strconv.Itoa(st.Number)) {
 			t.Errorf("step %s: title does not hold its number and full name %q", st.ID, st.Name)
 		}
-		box := rectOf(t, g.child("rect"))
+		box := svgtest.Rect(t, g.Child("rect"))
 		boxes[st.ID] = box
-		if want := draw.ActivitySwatch(st.Activity).Fill; g.child("rect").attr["fill"] != want {
-			t.Errorf("step %s: fill %s, want the activity colour %s", st.ID, g.child("rect").attr["fill"], want)
+		if want := draw.ActivitySwatch(st.Activity).Fill; g.Child("rect").Attr["fill"] != want {
+			t.Errorf("step %s: fill %s, want the activity colour %s", st.ID, g.Child("rect").Attr["fill"], want)
 		}
 		checkTextInside(t, st.ID, g, box)
 	}
-	if end := doc.find(func(n *elem) bool { return n.attr["id"] == "step-value" }); end != nil {
-		boxes["value"] = rectOf(t, end.child("rect"))
+	if end := doc.Find(func(n *svgtest.Node) bool { return n.Attr["id"] == "step-value" }); end != nil {
+		boxes["value"] = svgtest.Rect(t, end.Child("rect"))
 		checkTextInside(t, "value", end, boxes["value"])
 	}
 	ids := make([]string, 0, len(boxes))
@@ -305,16 +304,16 @@ func checkSVG(t *testing.T, doc *elem, s *svcflow.ValueStream, opt MapOptions) {
 	}
 	for _, st := range s.Steps {
 		for _, next := range st.Successors() {
-			if doc.find(func(n *elem) bool { return n.attr["data-from"] == st.ID && n.attr["data-to"] == next }) == nil {
+			if doc.Find(func(n *svgtest.Node) bool { return n.Attr["data-from"] == st.ID && n.Attr["data-to"] == next }) == nil {
 				t.Errorf("no edge %s → %s", st.ID, next)
 			}
 		}
 	}
 	if opt.Lanes {
 		lanes := map[string][]draw.Rect{}
-		doc.walk(func(n *elem) {
-			if n.attr["class"] == "lane" {
-				lanes[n.attr["data-lane"]] = append(lanes[n.attr["data-lane"]], rectOf(t, n.child("rect")))
+		doc.Walk(func(n *svgtest.Node) {
+			if n.Attr["class"] == "lane" {
+				lanes[n.Attr["data-lane"]] = append(lanes[n.Attr["data-lane"]], svgtest.Rect(t, n.Child("rect")))
 			}
 		})
 		for _, st := range s.Steps {
@@ -328,36 +327,36 @@ func checkSVG(t *testing.T, doc *elem, s *svcflow.ValueStream, opt MapOptions) {
 
 // checkTextInside asserts that every line of text in a box fits inside it by
 // the fixed-width estimate. Entry annotations sit above the box on purpose.
-func checkTextInside(t *testing.T, id string, g *elem, box draw.Rect) {
+func checkTextInside(t *testing.T, id string, g *svgtest.Node, box draw.Rect) {
 	t.Helper()
-	var visit func(n *elem)
-	visit = func(n *elem) {
+	var visit func(n *svgtest.Node)
+	visit = func(n *svgtest.Node) {
 		switch {
-		case n.name == "g" && n.attr["class"] == "entry":
+		case n.Name == "g" && n.Attr["class"] == "entry":
 			return
-		case n.name == "text":
+		case n.Name == "text":
 			checkLines(t, id, n, box)
 			return
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children {
 			visit(c)
 		}
 	}
 	visit(g)
 }
 
-func checkLines(t *testing.T, id string, n *elem, box draw.Rect) {
+func checkLines(t *testing.T, id string, n *svgtest.Node, box draw.Rect) {
 	t.Helper()
-	size := num(t, n.attr["font-size"])
+	size := svgtest.Num(t, n.Attr["font-size"])
 	factor := 1.0
-	if n.attr["font-weight"] == "bold" {
-		factor = boldFactor
+	if n.Attr["font-weight"] == "bold" {
+		factor = draw.BoldFactor
 	}
-	for _, ts := range n.children {
-		x, y := num(t, ts.attr["x"]), num(t, ts.attr["y"])
-		w := draw.TextWidth(ts.text(), size) * factor
+	for _, ts := range n.Children {
+		x, y := svgtest.Num(t, ts.Attr["x"]), svgtest.Num(t, ts.Attr["y"])
+		w := draw.TextWidth(ts.Text(), size) * factor
 		left := x
-		switch n.attr["text-anchor"] {
+		switch n.Attr["text-anchor"] {
 		case "middle":
 			left = x - w/2
 		case "end":
@@ -366,142 +365,7 @@ func checkLines(t *testing.T, id string, n *elem, box draw.Rect) {
 		// From the ascender to the descender, roughly.
 		line := draw.Rect{X: left, Y: y - size, W: w, H: size * 1.25}
 		if !box.Contains(line) {
-			t.Errorf("%s: line %q at %v is not inside its box %v", id, ts.text(), line, box)
+			t.Errorf("%s: line %q at %v is not inside its box %v", id, ts.Text(), line, box)
 		}
 	}
-}
-
-// elem is just enough of a DOM to check the maps.
-type elem struct {
-	name     string
-	attr     map[string]string
-	children []*elem
-	chars    string
-}
-
-// parseSVG decodes every token, failing on anything that is not well-formed
-// XML.
-func parseSVG(t *testing.T, b []byte) *elem {
-	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var stack []*elem
-	var root *elem
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			e := &elem{name: tok.Name.Local, attr: map[string]string{}}
-			for _, a := range tok.Attr {
-				name := a.Name.Local
-				if a.Name.Space != "" && a.Name.Local != "xmlns" && a.Name.Space != "xmlns" {
-					name = a.Name.Space + ":" + name
-				}
-				if a.Name.Space == "" && a.Name.Local == "xmlns" {
-					name = "xmlns"
-				}
-				e.attr[name] = a.Value
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, e)
-			} else if root == nil {
-				root = e
-			}
-			stack = append(stack, e)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].chars += string(tok)
-			}
-		}
-	}
-	if root == nil {
-		t.Fatal("SVG has no root element")
-	}
-	return root
-}
-
-func (e *elem) walk(f func(*elem)) {
-	f(e)
-	for _, c := range e.children {
-		c.walk(f)
-	}
-}
-
-func (e *elem) find(match func(*elem) bool) *elem {
-	var found *elem
-	e.walk(func(n *elem) {
-		if found == nil && match(n) {
-			found = n
-		}
-	})
-	return found
-}
-
-func (e *elem) child(name string) *elem {
-	if e == nil {
-		return nil
-	}
-	for _, c := range e.children {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// text returns the character data of e and its descendants.
-func (e *elem) text() string {
-	if e == nil {
-		return ""
-	}
-	s := e.chars
-	for _, c := range e.children {
-		s += c.text()
-	}
-	return s
-}
-
-// allText returns the text of every text element, its wrapped lines joined
-// by spaces again, one element a line.
-func (e *elem) allText() string {
-	var b strings.Builder
-	e.walk(func(n *elem) {
-		if n.name != "text" {
-			return
-		}
-		var lines []string
-		for _, c := range n.children {
-			lines = append(lines, c.text())
-		}
-		if len(lines) == 0 {
-			lines = []string{n.chars}
-		}
-		b.WriteString(strings.Join(lines, " ") + "\n")
-	})
-	return b.String()
-}
-
-func rectOf(t *testing.T, e *elem) draw.Rect {
-	t.Helper()
-	if e == nil {
-		t.Fatal("missing rect")
-	}
-	return draw.Rect{X: num(t, e.attr["x"]), Y: num(t, e.attr["y"]), W: num(t, e.attr["width"]), H: num(t, e.attr["height"])}
-}
-
-func num(t *testing.T, s string) float64 {
-	t.Helper()
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("not a number: %q", s)
-	}
-	return v
 }
