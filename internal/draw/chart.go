@@ -159,31 +159,13 @@ func (c Chart) WriteSVG(w io.Writer) error {
 		if c.Kind == Bars && len(c.Series) > 1 {
 			barW /= float64(len(c.Series))
 		}
-		for i, cat := range c.Categories {
-			x0 := left + slot*float64(i) + slot*0.1
-			base := 0.0
-			for si, sr := range c.Series {
-				v := sr.Values[i]
-				if math.IsNaN(v) || v <= 0 {
-					continue
-				}
-				x, from := x0, 0.0
-				if c.Kind == Stack {
-					from = base
-					base += v
-				} else {
-					x = x0 + barW*float64(si)
-				}
-				s.Open("rect", N("x", x), N("y", y(from+v)), N("width", max(barW, 1)), N("height", y(from)-y(from+v)),
-					A("fill", SeriesColour(si)), A("class", "series-"+strconv.Itoa(si)))
-				name := cat + ": " + format(v)
-				if len(c.Series) > 1 {
-					name = sr.Name + ", " + name
-				}
-				s.Text("title", name)
-				s.End()
+		c.bars(s, format, func(i, si int, from, v float64) Rect {
+			x := left + slot*float64(i) + slot*0.1
+			if c.Kind != Stack {
+				x += barW * float64(si)
 			}
-		}
+			return Rect{X: x, Y: y(from + v), W: max(barW, 1), H: y(from) - y(from+v)}
+		})
 	}
 	s.End()
 	return s.Close()
@@ -256,22 +238,35 @@ func (c Chart) writeHorizontal(w io.Writer, width, top float64, format func(floa
 	if c.Kind == Bars && len(c.Series) > 1 {
 		barH /= float64(len(c.Series))
 	}
+	c.bars(s, format, func(i, si int, from, v float64) Rect {
+		y := top + rowH*float64(i) + rowH*0.15
+		if c.Kind != Stack {
+			y += barH * float64(si)
+		}
+		return Rect{X: x(from), Y: y, W: max(x(from+v)-x(from), 1), H: barH}
+	})
+	s.End()
+	return s.Close()
+}
+
+// bars draws a rect per category and series with a positive value, each
+// with its tooltip; box places it given the category, the series, where
+// the bar starts (the stack below it) and its value.
+func (c Chart) bars(s *Writer, format func(float64) string, box func(i, si int, from, v float64) Rect) {
 	for i, cat := range c.Categories {
-		y0 := top + rowH*float64(i) + rowH*0.15
 		base := 0.0
 		for si, sr := range c.Series {
 			v := sr.Values[i]
 			if math.IsNaN(v) || v <= 0 {
 				continue
 			}
-			y, from := y0, 0.0
+			from := 0.0
 			if c.Kind == Stack {
 				from = base
 				base += v
-			} else {
-				y = y0 + barH*float64(si)
 			}
-			s.Open("rect", N("x", x(from)), N("y", y), N("width", max(x(from+v)-x(from), 1)), N("height", barH),
+			r := box(i, si, from, v)
+			s.Open("rect", N("x", r.X), N("y", r.Y), N("width", r.W), N("height", r.H),
 				A("fill", SeriesColour(si)), A("class", "series-"+strconv.Itoa(si)))
 			name := cat + ": " + format(v)
 			if len(c.Series) > 1 {
@@ -281,8 +276,6 @@ func (c Chart) writeHorizontal(w io.Writer, width, top float64, format func(floa
 			s.End()
 		}
 	}
-	s.End()
-	return s.Close()
 }
 
 func (c Chart) maxValue() float64 {
