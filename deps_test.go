@@ -38,7 +38,7 @@ var allowed = map[string][]string{
 	"internal/postgres":  {".", "internal/desk"},
 	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale"},
 	"internal/scale":     {".", "internal/desk", "internal/library"},
-	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim",
+	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim", "internal/improve",
 		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth"},
 	"internal/cli": {"*"},
 	"cmd/svcflow":  {"internal/cli"},

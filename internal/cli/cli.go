@@ -52,6 +52,7 @@ func commands() []command {
 		{"streams", "list, show, validate and draw value streams", runStreams},
 		{"analyze", "measure the flow of an event log (CSV, XES or the store): metrics, map, variants, conformance", runAnalyze},
 		{"sim", "simulate value streams and what-ifs: sim run|compare|calibrate|queue", runSim},
+		{"improve", "the continual improvement register: improve list|show|raise|evaluate", runImprove},
 		{"generate-log", "write a seeded synthetic help-desk event log as CSV, for benchmarks and trials", runGenerateLog},
 		{"export", "write the event log as XES or CSV, or convert a log file: export [LOG] --format xes|csv", runExport},
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},

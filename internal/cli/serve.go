@@ -36,6 +36,7 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	dir := fs.String("dir", "", "also load the stream definitions (*.yaml) in `DIR`")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	slaEvery := fs.Duration("sla-every", slaTickEvery, "how often to record SLA warnings and breaches")
+	improveEvery := fs.Duration("improve-every", improveEvery, "how often to capture due baselines and evaluate improvements")
 	publicURL := fs.String("public-url", e.getenv("SVCFLOW_PUBLIC_URL"), "the URL people reach svcflow at; https makes cookies Secure (env SVCFLOW_PUBLIC_URL)")
 	var reset bool
 	var seed uint64
@@ -119,7 +120,9 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	tickCtx, stopTicker := context.WithCancel(ctx)
 	tickerDone := make(chan struct{})
 	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log, *slaEvery) }()
-	defer func() { stopTicker(); <-tickerDone }() // before the store closes
+	improveDone := make(chan struct{})
+	go func() { defer close(improveDone); runImproveJob(tickCtx, d, log, *improveEvery) }()
+	defer func() { stopTicker(); <-tickerDone; <-improveDone }() // before the store closes
 	srv.SetReady()
 	where := "data in " + sf.data
 	if sf.db != "" {

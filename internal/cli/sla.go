@@ -16,13 +16,19 @@ const slaTickEvery = 30 * time.Second
 // runSLATicker records SLA crossings until ctx ends. Several instances may
 // run it at once: each crossing is recorded exactly once.
 func runSLATicker(ctx context.Context, d *desk.Desk, log *slog.Logger, every time.Duration) {
+	runEvery(ctx, log, "SLA tick", every, d.SLATick)
+}
+
+// runEvery runs a background job now and then every period until ctx
+// ends, logging what it did and its errors.
+func runEvery(ctx context.Context, log *slog.Logger, name string, every time.Duration, job func(context.Context) (int, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := d.SLATick(ctx); err != nil && ctx.Err() == nil {
-			log.Error("SLA tick", "err", err)
+		if n, err := job(ctx); err != nil && ctx.Err() == nil {
+			log.Error(name, "err", err)
 		} else if n > 0 {
-			log.Info("SLA tick", "recorded", n)
+			log.Info(name, "recorded", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -81,8 +81,12 @@ func (d *Desk) RaiseImprovement(ctx context.Context, actor *svcflow.Person, in R
 		}
 		links = append(links, svcflow.Link{Type: svcflow.LinkRaisedFrom, Other: s.Ref})
 	}
+	var watchers []string
+	if reg.Owner != actor.ID {
+		watchers = []string{reg.Owner} // the owner follows it, and may change its entry
+	}
 	v, err := d.open(ctx, actor, OpenInput{Kind: svcflow.KindImprovement, Title: in.Title, Description: in.Description,
-		Service: in.Service, CostOfDelay: in.CostOfDelay, Size: in.Size}, links, func(c *Change) {
+		Service: in.Service, CostOfDelay: in.CostOfDelay, Size: in.Size, Watchers: watchers}, links, func(c *Change) {
 		reg.Item = c.Item.ID
 		c.Improvement = &reg
 	})
@@ -141,10 +145,16 @@ func (d *Desk) Improvement(ctx context.Context, actor *svcflow.Person, id string
 	if !actor.Role.AtLeast(svcflow.RoleAgent) {
 		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no improvement %s", id)
 	}
-	v, _, err := d.loadView(ctx, actor, id)
-	if err != nil {
-		return nil, err
+	// Every agent may read the register; acting on the item itself follows
+	// the usual visibility rules.
+	w, c, err := d.store.ItemView(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no improvement %s", id)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", id, err)
+	}
+	v := &View{Item: w, Content: c}
 	reg, err := d.store.Improvement(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no improvement %s", id)
@@ -217,6 +227,11 @@ func (d *Desk) UpdateImprovement(ctx context.Context, actor *svcflow.Person, id 
 	cur, err := d.Improvement(ctx, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	w := cur.Item
+	if !actor.Role.AtLeast(svcflow.RoleManager) && actor.ID != cur.Register.Owner && actor.ID != w.RequestedBy &&
+		!slices.ContainsFunc(w.Teams, func(t string) bool { return slices.Contains(actor.Teams, t) }) {
+		return nil, svcflow.Errorf(svcflow.ErrForbidden, "the register entry of %s is changed by its owner, who raised it, its team, or a manager", id)
 	}
 	reg := *cur.Register
 	var fields []string

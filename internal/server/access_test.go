@@ -92,6 +92,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/attachments": item,
 		"GET /api/v1/work-items/{id}/attachments":  item,
 		"GET /api/v1/attachments/{id}":             item,
+		"GET /api/v1/improvements":                 staff,
+		"POST /api/v1/improvements":                staff,
+		"GET /api/v1/improvements/{id}":            {anon, hidden, hidden, allowed, allowed, allowed, allowed},
+		"PATCH /api/v1/improvements/{id}":          {anon, hidden, hidden, denied, denied, allowed, allowed}, // its owner, raiser, team or a manager
+		"POST /api/v1/improvements/evaluate":       managers,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -120,10 +125,16 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/watch":      `{"person":"ursula"}`,
 		"POST /api/v1/work-items/{id}/link":       `{"type":"vendor-ticket","other":"V-1"}`,
 		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
+		"POST /api/v1/improvements": `{"title":"Matrix %d","problem_observed":"slow","proposed_action":"add a person",` +
+			`"criterion":{"metric":"time_to_resolve_p50","direction":"decrease","target":3600,"window":"14d"}}`,
+		"PATCH /api/v1/improvements/{id}": `{"proposed_action":"change %d"}`,
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
 	e.must(201, "ada", "POST", "/api/v1/sla-policies", map[string]any{"id": "standard", "name": "Standard", "targets": []map[string]any{{"priority": "P5", "response": "4h", "resolution": "3bd"}}})
+	var imp struct{ Item struct{ ID string } }
+	e.must(201, "ada", "POST", "/api/v1/improvements", map[string]any{"title": "Matrix improvement", "problem_observed": "slow",
+		"proposed_action": "add a person", "criterion": map[string]any{"metric": "reopen_rate", "direction": "decrease", "target": 0.05, "window": "14d"}}).json(t, &imp)
 	n := 0
 	for _, rt := range e.srv.routes() {
 		if rt.html || rt.raw != nil {
@@ -148,6 +159,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 				path = strings.ReplaceAll(rt.path, "{id}", "mail-db")
 			case strings.HasPrefix(rt.path, "/api/v1/teams/{id}"):
 				path = strings.ReplaceAll(rt.path, "{id}", "service-desk")
+			case strings.HasPrefix(rt.path, "/api/v1/improvements/{id}"):
+				path = strings.ReplaceAll(rt.path, "{id}", imp.Item.ID)
+				var cur struct{ Item struct{ Version int } }
+				e.must(200, "ada", "GET", path, nil).json(t, &cur)
+				it.Version = cur.Item.Version
 			case rt.path == "/api/v1/people/{id}":
 				path = "/api/v1/people/ursula"
 			case rt.path == "/api/v1/people/{id}/erase":

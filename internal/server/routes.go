@@ -7,6 +7,7 @@ import (
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/flow"
+	"github.com/svcflow/svcflow/internal/improve"
 	"github.com/svcflow/svcflow/internal/report"
 )
 
@@ -83,6 +84,17 @@ func (s *Server) routes() []route {
 
 		{method: "POST", path: "/api/v1/simulations", summary: "Simulate scenario files and compare each with the first (managers and admins; bounded in size and time)",
 			request: simulationRequest{}, response: report.SimDocument{}, status: 200, h: s.simulate},
+
+		{method: "GET", path: "/api/v1/improvements", summary: "The continual improvement register, newest first (agents and up)",
+			response: improvementList{}, status: 200, query: []param{{"stream", "value stream id the improvements concern"}}, h: s.listImprovements},
+		{method: "POST", path: "/api/v1/improvements", summary: "Raise an improvement with its one success criterion; from_bottleneck drafts it from a stream's top bottleneck",
+			request: raiseImprovement{}, response: improvement{}, status: 201, h: s.createImprovement},
+		{method: "GET", path: "/api/v1/improvements/{id}", summary: "One register entry with its baseline and evaluation (ETag: the item's version)",
+			response: improvement{}, status: 200, h: s.getImprovement},
+		{method: "PATCH", path: "/api/v1/improvements/{id}", summary: "Change register fields; requires If-Match; the criterion is fixed once its baseline is captured",
+			request: patchImprovement{}, response: improvement{}, status: 200, h: s.patchImprovement},
+		{method: "POST", path: "/api/v1/improvements/evaluate", summary: "Capture due baselines and evaluate improvements whose window has ended, now (managers and admins)",
+			response: improve.Pass{}, status: 200, h: s.evaluateImprovements},
 
 		{method: "GET", path: "/api/v1/value-streams", summary: "The value streams (latest revisions)", response: streamList{}, status: 200, h: s.listStreams},
 		{method: "GET", path: "/api/v1/value-streams/{id}", summary: "One value stream definition", response: valueStream, status: 200, h: s.showStream},
