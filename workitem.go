@@ -59,7 +59,8 @@ const (
 	LinkSpawnedBy        = "spawned-by"
 	LinkSpawned          = "spawned"
 	LinkVendorTicket     = "vendor-ticket"
-	LinkCI               = "ci" // a configuration item the work concerns
+	LinkCI               = "ci"        // a configuration item the work concerns
+	LinkKnowledge        = "knowledge" // a knowledge article used on the work, or written from it
 )
 
 // Link connects a work item to another one, or to an external reference.

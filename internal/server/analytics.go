@@ -87,7 +87,7 @@ func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Lo
 			break
 		}
 		for _, ev := range evs {
-			if ev.Item != desk.ConfigSubject {
+			if ev.Item != desk.ConfigSubject && ev.Item != svcflow.KnowledgeSubject {
 				x.Add(ev)
 			}
 		}

@@ -46,6 +46,10 @@ func Run(t *testing.T, open Opener) {
 		{"SLASchedule", testSLASchedule},
 		{"ItemContents", testItemContents},
 		{"Scale", testScale},
+		{"KnowledgeArticles", testKnowledgeArticles},
+		{"KnowledgeSearch", testKnowledgeSearch},
+		{"KnowledgeFromItem", testKnowledgeFromItem},
+		{"KnowledgeDeflection", testKnowledgeDeflection},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
