@@ -212,7 +212,7 @@ func (d *Desk) createArticle(ctx context.Context, actor *svcflow.Person, p Artic
 	if source != nil {
 		a.SourceItem = source.ID
 	}
-	if err := svcflow.ValidateArticle(a); err != nil {
+	if err := validateArticle(a); err != nil {
 		return nil, err
 	}
 	items, err := d.articleLinks(ctx, actor, a, nil)
@@ -283,7 +283,7 @@ func (d *Desk) UpdateArticle(ctx context.Context, actor *svcflow.Person, id stri
 	}
 	before := slices.Clone(a.Problems)
 	p.apply(a)
-	if err := svcflow.ValidateArticle(a); err != nil {
+	if err := validateArticle(a); err != nil {
 		return nil, err
 	}
 	if err := d.checkArticleRefs(ctx, a); err != nil {
@@ -430,11 +430,11 @@ func (d *Desk) linkChange(ctx context.Context, actor *svcflow.Person, itemID, ar
 // resolution, unless p gives them. The item gets a knowledge link in the
 // same transaction.
 func (d *Desk) ArticleFromItem(ctx context.Context, actor *svcflow.Person, itemID string, p ArticlePatch) (*svcflow.Article, error) {
-	if err := staff(actor, "write knowledge articles"); err != nil {
-		return nil, err
-	}
 	v, _, err := d.loadView(ctx, actor, itemID)
 	if err != nil {
+		return nil, err
+	}
+	if err := staff(actor, "write knowledge articles"); err != nil {
 		return nil, err
 	}
 	w := v.Item
@@ -663,4 +663,22 @@ func newSessionID() (string, error) {
 		return "", fmt.Errorf("session id: %w", err)
 	}
 	return "KS-" + hex.EncodeToString(b[:]), nil
+}
+
+// validateArticle checks an article and reports every wrong field at once.
+func validateArticle(a *svcflow.Article) error {
+	err := svcflow.ValidateArticle(a)
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	fe := &FieldErrors{}
+	for _, e := range j.Unwrap() {
+		var se *svcflow.Error
+		if !errors.As(e, &se) {
+			return err
+		}
+		fe.Errors = append(fe.Errors, se)
+	}
+	return fe
 }
