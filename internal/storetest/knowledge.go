@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
@@ -331,5 +333,49 @@ func testKnowledgeDeflection(t *testing.T, s desk.Store) {
 	}
 	if _, err := f.desk.Deflection(ctx, f.agent, time.Time{}, time.Time{}); svcflow.ErrorCodeOf(err) != svcflow.ErrForbidden {
 		t.Errorf("agent read deflection: %v", err)
+	}
+}
+
+// SearchSeeds are search texts full of FTS5 and tsquery syntax, for the
+// stores' search fuzzers.
+var SearchSeeds = []string{"mailbox", `"`, `mail"box OR NEAR(quota`, `-mailbox title:x`, `a & !b | c:* <-> 'd'`, `{title}: *`, `555-0100`, `Überweisung`, `\'`, `AND OR NOT`}
+
+// SeedArticles writes a few published articles for search tests.
+func SeedArticles(tb testing.TB, s desk.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	d := desk.New(desk.Options{Store: s, Now: func() time.Time { return t0 }})
+	for _, a := range [][2]string{{"Mailbox full", "Archive old mail"}, {"Überweisung fehlgeschlagen", "Call 555-0100"}, {"VPN and NEAR-field badges", "Re-enrol the badge"}} {
+		art, err := d.CreateArticle(ctx, nil, desk.ArticlePatch{Title: &a[0], Resolution: &a[1]})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := d.SetArticleStatus(ctx, nil, art.ID, 0, svcflow.ArticlePublished); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// CheckArticleSearch searches for text with every word required and with
+// any word enough: neither may fail, whatever the text holds, and what
+// every word finds, any word finds too. Text the desk refuses before
+// searching (invalid UTF-8, NUL) is skipped.
+func CheckArticleSearch(t *testing.T, s desk.Store, text string) {
+	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) || len(text) > 2000 {
+		t.Skip()
+	}
+	ctx := context.Background()
+	all, err := s.SearchArticles(ctx, desk.ArticleFilter{Text: text, Limit: 100})
+	if err != nil {
+		t.Fatalf("search %q: %v", text, err)
+	}
+	any, err := s.SearchArticles(ctx, desk.ArticleFilter{Text: text, Any: true, Limit: 100})
+	if err != nil {
+		t.Fatalf("search any word of %q: %v", text, err)
+	}
+	for _, a := range all {
+		if !slices.ContainsFunc(any, func(b *svcflow.Article) bool { return b.ID == a.ID }) {
+			t.Fatalf("search %q: every word finds %s, any word does not", text, a.ID)
+		}
 	}
 }
