@@ -236,3 +236,31 @@ func TestLinkedArticleRaisesFCR(t *testing.T) {
 		t.Errorf("FCR after %+v, want one more of one more (rate 0.5)", after)
 	}
 }
+
+// TestKnowledgeIdempotencyKey: a repeated POST with the same key writes one
+// article and records one deflection.
+func TestKnowledgeIdempotencyKey(t *testing.T) {
+	e := newTestEnv(t)
+	body := map[string]any{"title": "Monitor flickers", "resolution": "Replace the cable"}
+	r1 := e.must(201, "alice", "POST", "/api/v1/knowledge/articles", body, "Idempotency-Key", "kb-1")
+	r2 := e.must(201, "alice", "POST", "/api/v1/knowledge/articles", body, "Idempotency-Key", "kb-1")
+	if string(r1.body) != string(r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the repeat did not return the original answer:\n%s\n%s", r1.body, r2.body)
+	}
+	var list articleList
+	e.must(200, "alice", "GET", "/api/v1/knowledge/articles", nil).json(t, &list)
+	if len(list.Items) != 1 {
+		t.Errorf("%d articles after a repeated POST, want 1", len(list.Items))
+	}
+	a := e.publishedArticle("Monitor stays black")
+	var res suggestionResult
+	e.must(200, "ursula", "POST", "/api/v1/knowledge/suggestions", map[string]any{"text": "black monitor"}).json(t, &res)
+	path := "/api/v1/knowledge/suggestions/" + res.Session + "/solved"
+	e.must(200, "ursula", "POST", path, map[string]any{"article": a.ID}, "Idempotency-Key", "kb-2")
+	e.must(200, "ursula", "POST", path, map[string]any{"article": a.ID}, "Idempotency-Key", "kb-2")
+	var rep desk.DeflectionReport
+	e.must(200, "max", "GET", "/api/v1/knowledge/deflection", nil).json(t, &rep)
+	if rep.Deflections != 1 || rep.Sessions != 1 {
+		t.Errorf("deflection %+v", rep)
+	}
+}

@@ -3,8 +3,10 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -377,5 +379,39 @@ func CheckArticleSearch(t *testing.T, s desk.Store, text string) {
 		if !slices.ContainsFunc(any, func(b *svcflow.Article) bool { return b.ID == a.ID }) {
 			t.Fatalf("search %q: every word finds %s, any word does not", text, a.ID)
 		}
+	}
+}
+
+// testKnowledgeConcurrentSaves: saves racing from one version leave one
+// winner, one revision per version and one event per save that won.
+func testKnowledgeConcurrentSaves(t *testing.T, s desk.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	a, err := f.desk.CreateArticle(ctx, f.agent, desk.ArticlePatch{Title: str("Disk full"), Resolution: str("Clean the temp folder")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = f.desk.UpdateArticle(ctx, f.agent, a.ID, 1, desk.ArticlePatch{Cause: str(fmt.Sprintf("cause %d", i))})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case svcflow.ErrorCodeOf(err) != svcflow.ErrConflict:
+			t.Errorf("a losing save: %v, want a conflict", err)
+		}
+	}
+	revs, _ := s.ArticleRevisions(ctx, a.ID)
+	evs, _ := s.KnowledgeEvents(ctx, time.Time{})
+	if won != 1 || len(revs) != 2 || len(evs) != 2 {
+		t.Errorf("%d saves won, %d revisions, %d events; want 1, 2, 2", won, len(revs), len(evs))
 	}
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"KnowledgeSearch", testKnowledgeSearch},
 		{"KnowledgeFromItem", testKnowledgeFromItem},
 		{"KnowledgeDeflection", testKnowledgeDeflection},
+		{"KnowledgeConcurrentSaves", testKnowledgeConcurrentSaves},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
