@@ -42,7 +42,7 @@ type Knowledge interface {
 	// sequence order.
 	KnowledgeEvents(ctx context.Context, since time.Time) ([]svcflow.Event, error)
 	// SessionSubmissions returns the created events at or after since of
-	// work items opened from a suggestion session.
+	// work items opened from a suggestion session, in time order.
 	SessionSubmissions(ctx context.Context, since time.Time) ([]svcflow.Event, error)
 }
 

@@ -264,18 +264,18 @@ func (s *Store) Deflect(ctx context.Context, session, article string, _ time.Tim
 	})
 }
 
-// KnowledgeEvents returns the knowledge events since a time.
+// KnowledgeEvents returns the knowledge events since a time. The subject
+// and type are literals in the queries below so that the planner can use
+// the partial indexes of migration 0009.
 func (s *Store) KnowledgeEvents(ctx context.Context, since time.Time) ([]svcflow.Event, error) {
-	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE subject = $1 AND time_ns >= $2 ORDER BY seq`,
-		svcflow.KnowledgeSubject, sinceNS(since))
+	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE subject = 'knowledge' AND time_ns >= $1 ORDER BY seq`, sinceNS(since))
 }
 
 // SessionSubmissions returns the created events since a time that name a
 // suggestion session.
 func (s *Store) SessionSubmissions(ctx context.Context, since time.Time) ([]svcflow.Event, error) {
-	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE type = $1 AND time_ns >= $2
-		AND data LIKE '%"session":%' AND coalesce(data::jsonb->>'session', '') <> '' ORDER BY seq`,
-		string(svcflow.EventCreated), sinceNS(since))
+	return s.queryEvents(ctx, `SELECT `+eventColumns+` FROM events WHERE type = 'created' AND data LIKE '%"session":%'
+		AND time_ns >= $1 AND coalesce(data::jsonb->>'session', '') <> '' ORDER BY time_ns, seq`, sinceNS(since))
 }
 
 func sinceNS(t time.Time) int64 {

@@ -261,18 +261,20 @@ func (s *Store) Deflect(ctx context.Context, session, article string, _ time.Tim
 	})
 }
 
-// KnowledgeEvents returns the knowledge events since a time.
+// KnowledgeEvents returns the knowledge events since a time. The subject
+// and type are literals in the queries below so that SQLite uses the
+// partial indexes of migration 0009.
 func (s *Store) KnowledgeEvents(ctx context.Context, since time.Time) ([]svcflow.Event, error) {
 	return s.queryEvents(ctx, `SELECT seq, subject, version, time_ns, actor, type, step, activity, before, after, data
-		FROM events WHERE subject = ? AND time_ns >= ? ORDER BY seq`, svcflow.KnowledgeSubject, sinceNS(since))
+		FROM events WHERE subject = 'knowledge' AND time_ns >= ? ORDER BY seq`, sinceNS(since))
 }
 
 // SessionSubmissions returns the created events since a time that name a
 // suggestion session.
 func (s *Store) SessionSubmissions(ctx context.Context, since time.Time) ([]svcflow.Event, error) {
 	return s.queryEvents(ctx, `SELECT seq, subject, version, time_ns, actor, type, step, activity, before, after, data
-		FROM events WHERE type = ? AND time_ns >= ? AND coalesce(json_extract(data, '$.session'), '') <> '' ORDER BY seq`,
-		svcflow.EventCreated, sinceNS(since))
+		FROM events WHERE type = 'created' AND json_extract(data, '$.session') IS NOT NULL AND time_ns >= ? ORDER BY time_ns, seq`,
+		sinceNS(since))
 }
 
 func sinceNS(t time.Time) int64 {

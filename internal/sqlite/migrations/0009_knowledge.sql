@@ -37,4 +37,7 @@ CREATE TABLE suggestion_sessions (
 	deflected  TEXT    NOT NULL DEFAULT '',
 	data       TEXT    NOT NULL
 );
-CREATE INDEX events_knowledge ON events (subject, time_ns) WHERE subject = 'knowledge';
+-- The events deflection reads: those of the knowledge subject, and the
+-- creation of items opened from a suggestion session.
+CREATE INDEX events_knowledge ON events (time_ns) WHERE subject = 'knowledge';
+CREATE INDEX events_sessions ON events (time_ns) WHERE type = 'created' AND json_extract(data, '$.session') IS NOT NULL;
