@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
 	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
-	"internal/improve":   {".", "internal/eventlog", "internal/flow"},
+	"internal/improve":   {".", "internal/eventlog", "internal/flow", "internal/desk"},
 	"internal/desk":      {"."},
 	"internal/demo":      {".", "internal/desk", "internal/library"},
 	"internal/sqlite":    {".", "internal/desk"},

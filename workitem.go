@@ -59,8 +59,9 @@ const (
 	LinkSpawnedBy        = "spawned-by"
 	LinkSpawned          = "spawned"
 	LinkVendorTicket     = "vendor-ticket"
-	LinkCI               = "ci"        // a configuration item the work concerns
-	LinkKnowledge        = "knowledge" // a knowledge article used on the work, or written from it
+	LinkCI               = "ci"          // a configuration item the work concerns
+	LinkRaisedFrom       = "raised-from" // an improvement's motivating item
+	LinkKnowledge        = "knowledge"   // a knowledge article used on the work, or written from it
 )
 
 // Link connects a work item to another one, or to an external reference.
@@ -291,7 +292,8 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Feedback = d.Score
 	case EventReopened:
 		w.Reopens++
-	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached:
+	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached,
+		EventBaselineCaptured, EventImprovementEvaluated, EventRegisterChanged:
 		// recorded for the log; no state of their own
 	default:
 		return fmt.Errorf("apply: unknown event type %q", e.Type)
