@@ -953,13 +953,13 @@ func (d *decision) doTask(c DoTask) error {
 
 func (d *decision) link(c AddLink) error {
 	switch c.Type {
-	case LinkCausedBy, LinkVendorTicket, LinkCI:
+	case LinkCausedBy, LinkVendorTicket, LinkCI, LinkKnowledge:
 	case LinkRaisedFrom:
 		if d.w.Kind != KindImprovement {
 			return FieldErrorf("type", "only an improvement is raised from another item")
 		}
 	default:
-		return FieldErrorf("type", "link type %q; expected %s, %s or %s", c.Type, LinkCausedBy, LinkVendorTicket, LinkCI)
+		return FieldErrorf("type", "link type %q; expected %s, %s, %s or %s", c.Type, LinkCausedBy, LinkVendorTicket, LinkCI, LinkKnowledge)
 	}
 	if c.Other == "" || c.Other == d.w.ID {
 		return FieldErrorf("other", "expected another work item id or an external reference")

@@ -104,6 +104,8 @@ type EventData struct {
 	Field string `json:"field,omitempty"`
 	// feedback
 	Score int `json:"score,omitempty"`
+	// created: the knowledge suggestion session the item was opened from
+	Session string `json:"session,omitempty"`
 }
 
 // IsZero reports whether d carries nothing.

@@ -61,6 +61,7 @@ const (
 	LinkVendorTicket     = "vendor-ticket"
 	LinkCI               = "ci"          // a configuration item the work concerns
 	LinkRaisedFrom       = "raised-from" // an improvement's motivating item
+	LinkKnowledge        = "knowledge"   // a knowledge article used on the work, or written from it
 )
 
 // Link connects a work item to another one, or to an external reference.

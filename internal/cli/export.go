@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/eventlog"
 )
@@ -179,7 +180,7 @@ func exportCSV(ctx context.Context, s desk.Store, w io.Writer) error {
 			break
 		}
 		for _, ev := range evs {
-			if ev.Item == desk.ConfigSubject {
+			if ev.Item == desk.ConfigSubject || ev.Item == svcflow.KnowledgeSubject {
 				continue
 			}
 			if err := cw.Write(ev); err != nil {

@@ -46,6 +46,12 @@ var storeTables = []struct {
 	{"attachments", []string{"id", "item", "name", "content_type", "size", "sha256", "uploaded_by", "created_ns"}},
 	{"item_cis", []string{"item", "ci"}},
 	{"sla_marks", []string{"item", "clock", "kind", "since_ns"}},
+	{"articles", []string{"id", "num", "version", "status", "updated_ns", "data"}},
+	{"article_services", []string{"article", "service"}},
+	{"article_cis", []string{"article", "ci"}},
+	{"article_revisions", []string{"article", "revision", "data"}},
+	{"article_search", []string{"article", "title", "keywords", "symptoms", "cause", "resolution", "workaround"}},
+	{"suggestion_sessions", []string{"id", "actor", "created_ns", "deflected", "data"}},
 	{"events", []string{"seq", "subject", "version", "time_ns", "actor", "type", "step", "activity", "before", "after", "data"}},
 }
 

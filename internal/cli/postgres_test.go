@@ -78,6 +78,11 @@ func TestMigrateStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	title, fix := "Mailbox over quota", "Archive last year's mail"
+	kb, err := d.ArticleFromItem(ctx, agent, resolvedItem(t, src), desk.ArticlePatch{Title: &title, Resolution: &fix})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srcEvents, _ := src.Events(ctx, 0, 1<<20)
 	src.Close()
 
@@ -107,6 +112,12 @@ func TestMigrateStore(t *testing.T) {
 	if found, _ := dst.ListItems(ctx, desk.ItemFilter{Text: "mail"}); len(found) != 1 {
 		t.Errorf("search after the copy finds %d items", len(found))
 	}
+	if found, _ := dst.SearchArticles(ctx, desk.ArticleFilter{Text: "quota", Limit: 5}); len(found) != 1 || found[0].ID != kb.ID {
+		t.Errorf("article search after the copy finds %v", found)
+	}
+	if revs, _ := dst.ArticleRevisions(ctx, kb.ID); len(revs) != 1 {
+		t.Errorf("article revisions after the copy: %v", revs)
+	}
 	// New events continue the sequence.
 	if _, err := dd.Act(ctx, agent, items[0].ID, 0, svcflow.AddComment{ID: "c-x"}); err != nil {
 		t.Fatal(err)
@@ -114,4 +125,14 @@ func TestMigrateStore(t *testing.T) {
 	if code, _, errOut := run(t, "migrate-store", "--from", data, "--to", url, "--to-schema", schema); code != ExitFailure || !strings.Contains(errOut, "already holds") {
 		t.Errorf("second copy: exit %d %s", code, errOut)
 	}
+}
+
+// resolvedItem returns a resolved work item of the store.
+func resolvedItem(t *testing.T, s desk.Store) string {
+	t.Helper()
+	items, err := s.ListItems(context.Background(), desk.ItemFilter{Statuses: []svcflow.Status{svcflow.StatusResolved, svcflow.StatusClosed}, Limit: 1})
+	if err != nil || len(items) == 0 {
+		t.Fatalf("no resolved item: %v", err)
+	}
+	return items[0].ID
 }

@@ -196,6 +196,9 @@ type OpenInput struct {
 	Catalogue string
 	Form      map[string]string
 	CIs       []string // configuration items the work concerns
+	// SuggestionSession names the knowledge suggestion session the item
+	// is opened from: the session then counts as a submission.
+	SuggestionSession string
 }
 
 // View is a work item as its reader may see it.
@@ -222,6 +225,11 @@ func (d *Desk) open(ctx context.Context, actor *svcflow.Person, in OpenInput, li
 	for i, ci := range in.CIs {
 		if _, err := d.store.CI(ctx, ci); err != nil {
 			return nil, svcflow.FieldErrorf(fmt.Sprintf("cis[%d]", i), "no configuration item %q", ci)
+		}
+	}
+	if in.SuggestionSession != "" {
+		if err := d.checkSuggestionSession(ctx, actor, in.SuggestionSession); err != nil {
+			return nil, err
 		}
 	}
 	if strings.TrimSpace(in.Title) == "" {
@@ -298,6 +306,9 @@ func (d *Desk) open(ctx context.Context, actor *svcflow.Person, in OpenInput, li
 		return nil, err
 	}
 	first := res
+	if len(first.Events) > 0 && first.Events[0].Type == svcflow.EventCreated {
+		first.Events[0].Data.Session = in.SuggestionSession
+	}
 	for _, ci := range in.CIs {
 		links = append(links, svcflow.Link{Type: svcflow.LinkCI, Other: ci})
 	}
@@ -424,6 +435,11 @@ func (d *Desk) actWith(ctx context.Context, actor *svcflow.Person, id string, ex
 		if l, ok := cmd.(svcflow.AddLink); ok && l.Type == svcflow.LinkCI {
 			if _, err := d.store.CI(ctx, l.Other); err != nil {
 				return nil, svcflow.FieldErrorf("other", "no configuration item %q", l.Other)
+			}
+		}
+		if l, ok := cmd.(svcflow.AddLink); ok && l.Type == svcflow.LinkKnowledge {
+			if _, err := d.store.Article(ctx, l.Other); err != nil {
+				return nil, svcflow.FieldErrorf("other", "no knowledge article %q", l.Other)
 			}
 		}
 		if expected > 0 && w.Version != expected {

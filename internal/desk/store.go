@@ -214,6 +214,7 @@ type Store interface {
 	Blobs
 	SLASchedules
 	Improvements
+	Knowledge
 	Close() error
 }
 

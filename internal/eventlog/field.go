@@ -95,6 +95,7 @@ func appendData(dst []field, d *svcflow.EventData) []field {
 	dst = str(dst, "requested_for", d.RequestedFor)
 	dst = num(dst, "score", d.Score)
 	dst = str(dst, "service", d.Service)
+	dst = str(dst, "session", d.Session)
 	dst = str(dst, "size", d.Size.String())
 	dst = str(dst, "stream", d.Stream)
 	dst = num(dst, "stream_revision", d.StreamRevision)

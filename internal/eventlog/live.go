@@ -59,6 +59,9 @@ func NewItemLog() *ItemLog {
 
 // Add adds one event; events of one item must come in version order.
 func (x *ItemLog) Add(e svcflow.Event) {
+	if e.Item == svcflow.KnowledgeSubject {
+		return // knowledge base events belong to no work item
+	}
 	b := x.b
 	// The case is made only for an event that is kept: the store's log also
 	// holds configuration events, which belong to no work item.

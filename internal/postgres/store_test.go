@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -130,8 +131,11 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 		t.Errorf("schema %d → %d, numbers %d → %d", v1, v2, n, m)
 	}
 	var rows int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != v1 {
-		t.Errorf("schema_migrations holds %d rows for version %d: %v", rows, v1, err)
+	// One row per migration file: numbers may have gaps while branches
+	// that each add one are merged.
+	files, _ := filepath.Glob("migrations/*.sql")
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != len(files) {
+		t.Errorf("schema_migrations holds %d rows for %d migrations: %v", rows, len(files), err)
 	}
 	var syncCommit string
 	if err := s.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&syncCommit); err != nil || syncCommit != "on" {

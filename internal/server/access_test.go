@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -97,6 +98,18 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"GET /api/v1/improvements/{id}":            {anon, hidden, hidden, allowed, allowed, allowed, allowed},
 		"PATCH /api/v1/improvements/{id}":          {anon, hidden, hidden, denied, denied, allowed, allowed}, // its owner, raiser, team or a manager
 		"POST /api/v1/improvements/evaluate":       managers,
+
+		"GET /api/v1/knowledge/articles":                      everyone,
+		"POST /api/v1/knowledge/articles":                     staff,
+		"GET /api/v1/knowledge/articles/{id}":                 everyone, // a published article
+		"PATCH /api/v1/knowledge/articles/{id}":               staff,
+		"GET /api/v1/knowledge/articles/{id}/revisions":       staff,
+		"POST /api/v1/knowledge/articles/{id}/publish":        managers, // and the knowledge team
+		"POST /api/v1/knowledge/articles/{id}/retire":         managers,
+		"POST /api/v1/work-items/{id}/articles":               itemAgentOnly,
+		"POST /api/v1/knowledge/suggestions":                  everyone,
+		"POST /api/v1/knowledge/suggestions/{session}/solved": {anon, allowed, hidden, hidden, hidden, hidden, hidden}, // ursula's session
+		"GET /api/v1/knowledge/deflection":                    managers,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -127,7 +140,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
 		"POST /api/v1/improvements": `{"title":"Matrix %d","problem_observed":"slow","proposed_action":"add a person",` +
 			`"criterion":{"metric":"time_to_resolve_p50","direction":"decrease","target":3600,"window":"14d"}}`,
-		"PATCH /api/v1/improvements/{id}": `{"proposed_action":"change %d"}`,
+		"PATCH /api/v1/improvements/{id}":       `{"proposed_action":"change %d"}`,
+		"POST /api/v1/knowledge/articles":       `{"title":"Matrix %d","resolution":"Restart it"}`,
+		"PATCH /api/v1/knowledge/articles/{id}": `{"cause":"a loose cable"}`,
+		"POST /api/v1/knowledge/suggestions":    `{"text":"matrix"}`,
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
@@ -179,6 +195,20 @@ func TestRouteRoleMatrix(t *testing.T) {
 			if b, ok := bodies[key]; ok {
 				b = strings.ReplaceAll(b, "%d", fmt.Sprint(n))
 				body = b
+			}
+			// A fresh published article for every call, and for solving,
+			// a fresh session of ursula's that was shown it.
+			if strings.HasPrefix(rt.path, "/api/v1/knowledge/articles/{id}") || strings.HasPrefix(rt.path, "/api/v1/knowledge/suggestions/{session}") {
+				a := e.publishedArticle(fmt.Sprintf("Matrix article %d", n))
+				path = strings.ReplaceAll(rt.path, "{id}", a.ID)
+				if strings.Contains(rt.path, "{session}") {
+					ss, _, err := e.desk.Suggest(context.Background(), ursula, fmt.Sprintf("matrix article %d", n), "")
+					if err != nil || ss.ID == "" {
+						t.Fatalf("suggest: %+v %v", ss, err)
+					}
+					path = strings.ReplaceAll(rt.path, "{session}", ss.ID)
+					body = map[string]any{"article": a.ID}
+				}
 			}
 			headers := []string{}
 			if rt.rawBody {

@@ -132,9 +132,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"id":"std","targets":[{"priority":"P1","response":"soon"}]}`))
 	f.Add([]byte(`{"size":"2bd","kind":"incident"}`))
 	f.Add([]byte(`{"scenarios":["schema: svcflow/scenario/v1"],"replications":3}`))
+	f.Add([]byte(`{"title":"VPN","keywords":["a",1],"known_error":"yes","problems":null}`))
+	f.Add([]byte(`{"text":"forgot my password","service":7,"article":"KB-1001"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
-			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}, &raiseImprovement{}, &patchImprovement{}} {
+			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}, &raiseImprovement{}, &patchImprovement{},
+			&saveArticle{}, &suggestionRequest{}, &solvedRequest{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)

@@ -146,6 +146,9 @@ type createWorkItem struct {
 	Catalogue    string            `json:"catalogue,omitempty"` // SERVICE/ENTRY of the request catalogue
 	Form         map[string]string `json:"form,omitempty"`      // answers to the entry's request form
 	CIs          []string          `json:"cis,omitempty"`       // configuration items concerned
+	// SuggestionSession is the knowledge suggestion session the requester
+	// saw before submitting: it then counts as a submission, not a deflection.
+	SuggestionSession string `json:"suggestion_session,omitempty"`
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
@@ -161,7 +164,7 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
 		Kind: in.Kind, Title: in.Title, Description: in.Description, Category: in.Category, Service: in.Service,
 		Organisation: in.Organisation, Impact: in.Impact, Urgency: in.Urgency, CostOfDelay: in.CostOfDelay, Size: in.Size,
 		RequestedFor: in.RequestedFor, Watchers: in.Watchers, Entry: in.Entry, Stream: in.Stream,
-		Catalogue: in.Catalogue, Form: in.Form, CIs: in.CIs,
+		Catalogue: in.Catalogue, Form: in.Form, CIs: in.CIs, SuggestionSession: in.SuggestionSession,
 	})
 	if err != nil {
 		return err

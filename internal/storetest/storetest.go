@@ -47,6 +47,11 @@ func Run(t *testing.T, open Opener) {
 		{"ItemContents", testItemContents},
 		{"Improvements", testImprovements},
 		{"Scale", testScale},
+		{"KnowledgeArticles", testKnowledgeArticles},
+		{"KnowledgeSearch", testKnowledgeSearch},
+		{"KnowledgeFromItem", testKnowledgeFromItem},
+		{"KnowledgeDeflection", testKnowledgeDeflection},
+		{"KnowledgeConcurrentSaves", testKnowledgeConcurrentSaves},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
