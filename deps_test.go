@@ -36,10 +36,11 @@ var allowed = map[string][]string{
 	"internal/demo":      {".", "internal/desk", "internal/library"},
 	"internal/sqlite":    {".", "internal/desk"},
 	"internal/postgres":  {".", "internal/desk"},
-	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale"},
+	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale", "internal/notify"},
+	"internal/notify":    {".", "internal/desk"},
 	"internal/scale":     {".", "internal/desk", "internal/library"},
 	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim",
-		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth"},
+		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth", "internal/notify"},
 	"internal/cli": {"*"},
 	"cmd/svcflow":  {"internal/cli"},
 }

@@ -210,6 +210,7 @@ type Store interface {
 	Credentials
 	Blobs
 	SLASchedules
+	Outbox
 	Close() error
 }
 

@@ -46,6 +46,10 @@ func Run(t *testing.T, open Opener) {
 		{"SLASchedule", testSLASchedule},
 		{"ItemContents", testItemContents},
 		{"Scale", testScale},
+		{"FiringsOnce", testFiringsOnce},
+		{"DeliveryClaims", testDeliveryClaims},
+		{"WebhooksAndSecrets", testWebhooksAndSecrets},
+		{"NotifyExactlyOnce", testNotifyExactlyOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
