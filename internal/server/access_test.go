@@ -92,6 +92,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/attachments": item,
 		"GET /api/v1/work-items/{id}/attachments":  item,
 		"GET /api/v1/attachments/{id}":             item,
+		"GET /api/v1/webhooks":                     admins,
+		"POST /api/v1/webhooks":                    admins,
+		"GET /api/v1/webhooks/{id}":                admins,
+		"DELETE /api/v1/webhooks/{id}":             admins,
+		"GET /api/v1/webhooks/{id}/deliveries":     admins,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -120,6 +125,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/watch":      `{"person":"ursula"}`,
 		"POST /api/v1/work-items/{id}/link":       `{"type":"vendor-ticket","other":"V-1"}`,
 		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
+		"POST /api/v1/webhooks":                   `{"url":"https://hooks.example.org/%d","events":["*"]}`,
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
@@ -156,6 +162,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 				var a struct{ ID string }
 				e.must(201, "ursula", "POST", "/api/v1/work-items/"+it.ID+"/attachments?name=a.txt", "hello", "Content-Type", "text/plain").json(t, &a)
 				path = "/api/v1/attachments/" + a.ID
+			case strings.HasPrefix(rt.path, "/api/v1/webhooks/{id}"):
+				hook := fmt.Sprintf("hook-%d", n) // a fresh one: an earlier call may have deleted the last
+				e.must(201, "ada", "POST", "/api/v1/webhooks", map[string]any{"id": hook, "url": "https://hooks.example.org/x", "events": []string{"*"}})
+				path = strings.ReplaceAll(rt.path, "{id}", hook)
 			case rt.path == "/api/v1/work-items/{id}/attachments" && rt.method == "POST":
 				path += "?name=note.txt"
 			}

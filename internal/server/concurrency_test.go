@@ -134,7 +134,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"scenarios":["schema: svcflow/scenario/v1"],"replications":3}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
-			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}} {
+			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}, &saveWebhook{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)
