@@ -41,6 +41,22 @@ func (c *Consumer) now() time.Time {
 	return time.Now().UTC()
 }
 
+// StartAtEnd moves a consumer that has never run to the end of the log:
+// switching notifications on must not send what happened before (a whole
+// history of resolved items, or the demo's). A consumer that has run keeps
+// its place.
+func (c *Consumer) StartAtEnd(ctx context.Context) error {
+	cur, err := c.Store.Cursor(ctx, CursorName)
+	if err != nil || cur > 0 {
+		return err
+	}
+	st, err := c.Store.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Store.AdvanceCursor(ctx, CursorName, st.LastSeq)
+}
+
 // Run passes until the consumer has caught up with the log, and returns
 // the firings it recorded.
 func (c *Consumer) Run(ctx context.Context) (int, error) {
