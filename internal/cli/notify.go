@@ -45,14 +45,16 @@ func (m mailConfig) check() (mail.Address, error) {
 // runNotifier turns new events into notifications and sends the due ones
 // until ctx ends. Several instances may run it at once: firings are
 // recorded once and deliveries claimed through the database.
-func runNotifier(ctx context.Context, c *notify.Consumer, w *notify.Worker, log *slog.Logger, every time.Duration) {
+func runNotifier(ctx context.Context, cs []*notify.Consumer, w *notify.Worker, log *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := c.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("notification consumer", "err", err)
-		} else if n > 0 {
-			log.Debug("notifications recorded", "firings", n)
+		for _, c := range cs {
+			if n, err := c.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("notification consumer", "err", err)
+			} else if n > 0 {
+				log.Debug("notifications recorded", "firings", n)
+			}
 		}
 		for ctx.Err() == nil {
 			n, err := w.Pass(ctx)
@@ -71,16 +73,18 @@ func runNotifier(ctx context.Context, c *notify.Consumer, w *notify.Worker, log 
 	}
 }
 
-// newNotifier builds the consumer and worker of serve.
-func newNotifier(store desk.Store, mc mailConfig, from mail.Address, base string, observe func(channel, result string)) (*notify.Consumer, *notify.Worker) {
-	c := &notify.Consumer{Store: store, Base: base, Keys: &notify.Keys{Store: store}}
+// newNotifier builds the consumers and the worker of serve: webhooks
+// always, mail when it is configured.
+func newNotifier(store desk.Store, mc mailConfig, from mail.Address, base string, observe func(channel, result string)) ([]*notify.Consumer, *notify.Worker) {
+	cs := []*notify.Consumer{{Store: store, Base: base}}
 	w := &notify.Worker{Store: store, Observe: observe}
 	if mc.addr != "" {
-		c.Rules, c.From = notify.DefaultRules, from
+		cs = append(cs, &notify.Consumer{Store: store, Base: base, Keys: &notify.Keys{Store: store}, Rules: notify.DefaultRules, From: from,
+			Cursor: notify.MailCursorName, NoWebhooks: true})
 		w.Mailer = &notify.SMTP{Addr: mc.addr, User: mc.user, Password: mc.password}
 		w.From = from.Address
 	}
-	return c, w
+	return cs, w
 }
 
 func describeMail(mc mailConfig) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/library"
 	"github.com/svcflow/svcflow/internal/notify"
+	"github.com/svcflow/svcflow/internal/notify/smtptest"
 	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
@@ -38,8 +39,9 @@ func TestServeMailFlags(t *testing.T) {
 	}
 }
 
-// TestServeSendsWebhooks: serve runs the notification consumer and worker;
-// an item opened through the API reaches a webhook, signed.
+// TestServeSendsWebhooks: serve runs the notification consumers and worker;
+// an item opened through the API reaches a webhook, signed, and its
+// resolution mails the requester through SMTP.
 func TestServeSendsWebhooks(t *testing.T) {
 	got := make(chan *http.Request, 10)
 	bodies := make(chan []byte, 10)
@@ -86,10 +88,12 @@ func TestServeSendsWebhooks(t *testing.T) {
 	}
 	st.Close()
 
+	sink := smtptest.Start(t)
 	pr, pw := io.Pipe()
 	exit := make(chan int, 1)
 	go func() {
-		exit <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--notify-every", "50ms"}, strings.NewReader(""), pw, io.Discard, func(string) string { return "" })
+		exit <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--notify-every", "50ms", "--public-url", "https://desk.example.org",
+			"--smtp-addr", sink.Addr, "--smtp-from", "Service desk <desk@example.org>"}, strings.NewReader(""), pw, io.Discard, func(string) string { return "" })
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -98,18 +102,26 @@ func TestServeSendsWebhooks(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 	url := strings.Fields(line[strings.Index(line, "http://"):])[0]
-	req, _ := http.NewRequest("POST", url+"api/v1/work-items", strings.NewReader(`{"kind":"incident","title":"Webhook through serve"}`))
-	req.Header.Set("Authorization", "Bearer "+plain)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	post := func(path, body string, want int) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+plain)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != want {
+			t.Fatalf("POST %s: %d, want %d", path, res.StatusCode, want)
+		}
+		return res
 	}
+	res := post("api/v1/work-items", `{"kind":"incident","title":"Webhook through serve"}`, http.StatusCreated)
 	var opened struct{ ID string }
 	err = json.NewDecoder(res.Body).Decode(&opened)
 	res.Body.Close()
-	if res.StatusCode != http.StatusCreated || err != nil {
-		t.Fatalf("open: %d %v", res.StatusCode, err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case r := <-got:
@@ -126,6 +138,18 @@ func TestServeSendsWebhooks(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no webhook delivery from serve")
+	}
+	for _, a := range []struct{ action, body string }{{"start", `{}`}, {"complete", `{}`}, {"start", `{}`}, {"complete", `{"outcome":"fixed"}`}} {
+		post("api/v1/work-items/"+opened.ID+"/"+a.action, a.body, http.StatusOK).Body.Close()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(sink.Messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "ada@example.org" || msgs[0].From != "desk@example.org" ||
+		!strings.Contains(string(msgs[0].Data), "https://desk.example.org/items/"+opened.ID+"/confirm?token=") {
+		t.Fatalf("mails %+v, want the resolved mail to ada with a confirm link", msgs)
 	}
 	cancel()
 	if code := <-exit; code != ExitOK {

@@ -134,13 +134,15 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log, *slaEvery) }()
 	defer func() { stopTicker(); <-tickerDone }() // before the store closes
 	linkBase := strings.TrimSuffix(cmp.Or(*publicURL, "http://"+ln.Addr().String()), "/")
-	consumer, worker := newNotifier(store, mc, from, linkBase, srv.DeliveryObserver())
-	if err := consumer.StartAtEnd(ctx); err != nil {
-		return fmt.Errorf("start notifications: %w", err)
+	consumers, worker := newNotifier(store, mc, from, linkBase, srv.DeliveryObserver())
+	for _, c := range consumers {
+		if err := c.StartAtEnd(ctx); err != nil {
+			return fmt.Errorf("start notifications: %w", err)
+		}
 	}
 	notifyCtx, stopNotifier := context.WithCancel(ctx)
 	notifierDone := make(chan struct{})
-	go func() { defer close(notifierDone); runNotifier(notifyCtx, consumer, worker, log, *notifyEvery) }()
+	go func() { defer close(notifierDone); runNotifier(notifyCtx, consumers, worker, log, *notifyEvery) }()
 	defer func() { stopNotifier(); <-notifierDone }() // before the store closes
 	log.Info("notifications", "mail", describeMail(mc), "links", linkBase)
 	srv.SetReady()

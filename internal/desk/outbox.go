@@ -113,8 +113,9 @@ type Outbox interface {
 	AdvanceCursor(ctx context.Context, name string, seq int64) error
 	// ClaimDeliveries leases at most limit pending deliveries due at now
 	// and not leased, until now+lease, under a new claim each carries;
-	// two workers never hold one at once.
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// two workers never hold one at once. Given channels, it claims only
+	// deliveries of those (an instance without mail leaves mail alone).
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, channels ...string) ([]Delivery, error)
 	// RecordAttempt logs an attempt and saves the delivery's new status,
 	// attempts, next attempt and last error, releasing the lease; it fails
 	// with ErrConflict when the claim is no longer the delivery's.

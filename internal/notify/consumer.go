@@ -11,8 +11,13 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 )
 
-// CursorName is the name of the notification consumer's cursor.
-const CursorName = "notify"
+// Cursor names: webhooks and mail keep their own places in the log, so an
+// instance without mail configured does not move mail past events that an
+// instance with mail has yet to see.
+const (
+	CursorName     = "notify"
+	MailCursorName = "notify-mail"
+)
 
 // WebhookRule is the rule id of a webhook's firings.
 func WebhookRule(webhook string) string { return "webhook:" + webhook }
@@ -32,6 +37,17 @@ type Consumer struct {
 	Now  func() time.Time // nil: time.Now
 	// Batch is how many events a pass reads (default 200).
 	Batch int
+	// Cursor names the consumer's place in the log (default CursorName).
+	Cursor string
+	// NoWebhooks leaves webhooks to another consumer.
+	NoWebhooks bool
+}
+
+func (c *Consumer) cursor() string {
+	if c.Cursor != "" {
+		return c.Cursor
+	}
+	return CursorName
 }
 
 func (c *Consumer) now() time.Time {
@@ -46,7 +62,7 @@ func (c *Consumer) now() time.Time {
 // history of resolved items, or the demo's). A consumer that has run keeps
 // its place.
 func (c *Consumer) StartAtEnd(ctx context.Context) error {
-	cur, err := c.Store.Cursor(ctx, CursorName)
+	cur, err := c.Store.Cursor(ctx, c.cursor())
 	if err != nil || cur > 0 {
 		return err
 	}
@@ -54,7 +70,7 @@ func (c *Consumer) StartAtEnd(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Store.AdvanceCursor(ctx, CursorName, st.LastSeq)
+	return c.Store.AdvanceCursor(ctx, c.cursor(), st.LastSeq)
 }
 
 // Run passes until the consumer has caught up with the log, and returns
@@ -78,7 +94,7 @@ func (c *Consumer) Pass(ctx context.Context) (recorded int, more bool, err error
 	if batch <= 0 {
 		batch = 200
 	}
-	cursor, err := c.Store.Cursor(ctx, CursorName)
+	cursor, err := c.Store.Cursor(ctx, c.cursor())
 	if err != nil {
 		return 0, false, err
 	}
@@ -94,9 +110,11 @@ func (c *Consumer) Pass(ctx context.Context) (recorded int, more bool, err error
 			items = append(items, e.Item)
 		}
 	}
-	hooks, err := c.Store.Webhooks(ctx)
-	if err != nil {
-		return 0, false, err
+	var hooks []*desk.Webhook
+	if !c.NoWebhooks {
+		if hooks, err = c.Store.Webhooks(ctx); err != nil {
+			return 0, false, err
+		}
 	}
 	mailOn := c.From.Address != "" && len(c.Rules) > 0
 	var env Input
@@ -163,7 +181,7 @@ func (c *Consumer) Pass(ctx context.Context) (recorded int, more bool, err error
 			}
 		}
 	}
-	if err := c.Store.AdvanceCursor(ctx, CursorName, events[len(events)-1].Seq); err != nil {
+	if err := c.Store.AdvanceCursor(ctx, c.cursor(), events[len(events)-1].Seq); err != nil {
 		return recorded, false, err
 	}
 	return recorded, len(events) == batch, nil

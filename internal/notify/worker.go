@@ -97,15 +97,16 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = 20
 	}
-	ds, err := w.Store.ClaimDeliveries(ctx, w.now(), lease, batch)
+	channels := []string{desk.ChannelWebhook}
+	if w.Mailer != nil {
+		channels = append(channels, desk.ChannelEmail)
+	} // mail waits for an instance that has it
+	ds, err := w.Store.ClaimDeliveries(ctx, w.now(), lease, batch, channels...)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, d := range ds {
-		if d.Channel == desk.ChannelEmail && w.Mailer == nil {
-			continue // mail is off here; the lease runs out for an instance that has it
-		}
 		if err := w.attempt(ctx, d); err != nil {
 			return n, err
 		}

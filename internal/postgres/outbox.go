@@ -90,13 +90,14 @@ func scanDelivery(sc interface{ Scan(...any) error }) (desk.Delivery, error) {
 // ClaimDeliveries leases due deliveries; SKIP LOCKED lets workers on
 // several instances claim at once without waiting for or taking each
 // other's rows.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]desk.Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, channels ...string) ([]desk.Delivery, error) {
 	var out []desk.Delivery
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		claim := rand.Text()
 		res, err := tx.Exec(ctx, `UPDATE deliveries SET claim = $1, lease_ns = $2 WHERE id IN (
-			SELECT id FROM deliveries WHERE status = 'pending' AND next_ns <= $3 AND lease_ns <= $4 ORDER BY next_ns LIMIT $5 FOR UPDATE SKIP LOCKED)`,
-			claim, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano(), limit)
+			SELECT id FROM deliveries WHERE status = 'pending' AND next_ns <= $3 AND lease_ns <= $4
+				AND (cardinality($6::text[]) = 0 OR channel = ANY($6)) ORDER BY next_ns LIMIT $5 FOR UPDATE SKIP LOCKED)`,
+			claim, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano(), limit, append([]string{}, channels...))
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -129,9 +130,12 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 	if v1 < 3 || v2 != v1 || n != 1001 || m != n+1 {
 		t.Errorf("schema %d → %d, numbers %d → %d", v1, v2, n, m)
 	}
+	// One row per migration file: numbers may have gaps while branches
+	// that take the numbers between are not merged yet.
+	files, _ := filepath.Glob("migrations/*.sql")
 	var rows int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != v1 {
-		t.Errorf("schema_migrations holds %d rows for version %d: %v", rows, v1, err)
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != len(files) {
+		t.Errorf("schema_migrations holds %d rows for %d migrations: %v", rows, len(files), err)
 	}
 	var syncCommit string
 	if err := s.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&syncCommit); err != nil || syncCommit != "on" {

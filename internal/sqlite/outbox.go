@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -88,13 +89,21 @@ func scanDelivery(sc interface{ Scan(...any) error }) (desk.Delivery, error) {
 
 // ClaimDeliveries leases due deliveries: the one writer makes the select
 // and the update one step no other worker can interleave with.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]desk.Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, channels ...string) ([]desk.Delivery, error) {
 	var out []desk.Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		claim := rand.Text()
+		args := []any{claim, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano()}
+		only := ""
+		if len(channels) > 0 {
+			only = ` AND channel IN (` + strings.TrimSuffix(strings.Repeat("?,", len(channels)), ",") + `)`
+			for _, c := range channels {
+				args = append(args, c)
+			}
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET claim = ?, lease_ns = ? WHERE id IN (
-			SELECT id FROM deliveries WHERE status = 'pending' AND next_ns <= ? AND lease_ns <= ? ORDER BY next_ns LIMIT ?)`,
-			claim, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano(), limit)
+			SELECT id FROM deliveries WHERE status = 'pending' AND next_ns <= ? AND lease_ns <= ?`+only+` ORDER BY next_ns LIMIT ?)`,
+			append(args, limit)...)
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}

@@ -123,6 +123,18 @@ func testDeliveryClaims(t *testing.T, s desk.Store) {
 	if ds, _ := s.ClaimDeliveries(ctx, t0.Add(30*time.Second), time.Minute, 100); len(ds) != 0 {
 		t.Errorf("claimed %d leased deliveries", len(ds))
 	}
+	// A worker without mail leaves mail to others.
+	m := pendingDelivery("mail-1", "INC-3", 1)
+	m.Channel, m.Webhook, m.Target = desk.ChannelEmail, "", "ursula@example.org"
+	if _, err := s.RecordFiring(ctx, desk.Firing{Rule: "m", Item: "INC-3", Seq: 1, Created: t0, Deliveries: []desk.Delivery{m}}); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := s.ClaimDeliveries(ctx, t0, time.Minute, 100, desk.ChannelWebhook); len(ds) != 0 || err != nil {
+		t.Errorf("a webhook-only claim took %d deliveries: %v", len(ds), err)
+	}
+	if ds, err := s.ClaimDeliveries(ctx, t0, time.Minute, 100, desk.ChannelWebhook, desk.ChannelEmail); len(ds) != 1 || err != nil || ds[0].ID != "mail-1" {
+		t.Errorf("a claim with mail took %+v: %v", ds, err)
+	}
 	// After the lease, a new claim takes one over; the old claim's attempt
 	// is refused.
 	ds, err := s.ClaimDeliveries(ctx, t0.Add(2*time.Minute), time.Minute, 1)
