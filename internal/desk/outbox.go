@@ -213,6 +213,21 @@ func (d *Desk) Webhook(ctx context.Context, actor *svcflow.Person, id string) (*
 	return w, err
 }
 
+// SetWebhookActive enables or disables a webhook (admins). A disabled
+// webhook gets no new deliveries, and its pending ones are given up when
+// their turn comes. Errors: ErrForbidden, ErrNotFound.
+func (d *Desk) SetWebhookActive(ctx context.Context, actor *svcflow.Person, id string, active bool) (*Webhook, error) {
+	w, err := d.Webhook(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	w.Active = active
+	if err := d.store.PutWebhook(ctx, w, d.configEvent(actor, EventWebhookSaved, w.ID)); err != nil {
+		return nil, fmt.Errorf("save webhook %s: %w", w.ID, err)
+	}
+	return w, nil
+}
+
 // DeleteWebhook removes a webhook (admins); its pending deliveries are
 // given up when their turn comes. Errors: ErrForbidden, ErrNotFound.
 func (d *Desk) DeleteWebhook(ctx context.Context, actor *svcflow.Person, id string) error {

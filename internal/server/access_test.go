@@ -96,6 +96,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/webhooks":                    admins,
 		"GET /api/v1/webhooks/{id}":                admins,
 		"DELETE /api/v1/webhooks/{id}":             admins,
+		"POST /api/v1/webhooks/{id}/disable":       admins,
+		"POST /api/v1/webhooks/{id}/enable":        admins,
 		"GET /api/v1/webhooks/{id}/deliveries":     admins,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}

@@ -128,3 +128,13 @@ func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request) error
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+func (s *Server) setWebhookActive(active bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h, err := s.desk.SetWebhookActive(r.Context(), personOf(r), r.PathValue("id"), active)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, viewWebhook(h))
+	}
+}

@@ -68,6 +68,20 @@ func TestWebhooksAPI(t *testing.T) {
 	}
 	e.must(422, "ada", "GET", "/api/v1/webhooks/chatops/deliveries?limit=0", nil)
 
+	for _, tt := range []struct {
+		action string
+		active bool
+	}{{"disable", false}, {"enable", true}} {
+		r := e.must(200, "ada", "POST", "/api/v1/webhooks/chatops/"+tt.action, nil)
+		validateResponse(t, doc, "POST", "/api/v1/webhooks/chatops/"+tt.action, r.status, r.body)
+		var v webhookView
+		r.json(t, &v)
+		if v.Active != tt.active {
+			t.Errorf("%s: active %v", tt.action, v.Active)
+		}
+	}
+	e.must(404, "ada", "POST", "/api/v1/webhooks/nope/disable", nil)
+
 	e.must(204, "ada", "DELETE", "/api/v1/webhooks/chatops", nil)
 	e.must(404, "ada", "GET", "/api/v1/webhooks/chatops", nil)
 	e.must(404, "ada", "DELETE", "/api/v1/webhooks/chatops", nil)
