@@ -361,3 +361,50 @@ func testNotifyExactlyOnce(t *testing.T, s desk.Store) {
 		t.Errorf("a pass after catching up recorded %d: %v", n, err)
 	}
 }
+
+// testErasureRedactsMail: erasing a person empties the mail kept for
+// retries that went to them or is about their items, and stops what was
+// not sent; other mail stays.
+func testErasureRedactsMail(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	mine := f.open("Ursula's laptop is slow", desk.OpenInput{})
+	for _, cmd := range []svcflow.Command{svcflow.Start{}, svcflow.Complete{}, svcflow.Start{}, svcflow.Complete{Outcome: "fixed"}} {
+		f.act(f.agent, mine.ID, cmd)
+	}
+	other, err := f.desk.Open(ctx, f.other, desk.OpenInput{Kind: svcflow.KindIncident, Title: "Victor's printer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.act(f.admin, other.Item.ID, svcflow.Assign{Person: "alice"})
+	c := &notify.Consumer{Store: s, Rules: notify.DefaultRules, From: mail.Address{Address: "desk@example.org"},
+		Base: "https://desk.example.org", Keys: &notify.Keys{Store: s}, Now: f.clock}
+	if _, err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.desk.ErasePerson(ctx, f.admin, "ursula"); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Deliveries(ctx, desk.DeliveryFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var erased, kept int
+	for _, d := range ds {
+		switch d.Item {
+		case mine.ID:
+			erased++
+			if len(d.Payload) != 0 || d.Target == "ursula@example.org" || d.Status != desk.DeliveryDead {
+				t.Errorf("mail about the erased person's item: %s to %s, %d bytes", d.Status, d.Target, len(d.Payload))
+			}
+		case other.Item.ID:
+			kept++
+			if d.Target != "alice@example.org" || !bytes.Contains(d.Payload, []byte("Victor's printer")) || d.Status != desk.DeliveryPending {
+				t.Errorf("other mail changed: %s to %s\n%s", d.Status, d.Target, d.Payload)
+			}
+		}
+	}
+	if erased != 1 || kept != 1 {
+		t.Errorf("%d mails about the erased person's item and %d others, want 1 and 1", erased, kept)
+	}
+}

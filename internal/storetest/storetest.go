@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhooksAndSecrets", testWebhooksAndSecrets},
 		{"NotifyExactlyOnce", testNotifyExactlyOnce},
+		{"ErasureRedactsMail", testErasureRedactsMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
