@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/notify"
@@ -69,6 +70,47 @@ func TestConcurrentConsumersAndWorkers(t *testing.T) {
 	for _, d := range ds {
 		if d.Status != desk.DeliveryDelivered || d.Attempts != 1 {
 			t.Errorf("delivery %s: %s after %d attempts", d.ID, d.Status, d.Attempts)
+		}
+	}
+}
+
+// TestWorkerStopsBeforeItsLeaseRunsOut: a pass whose sends are slow
+// starts no attempt after half its lease; the rest wait for the lease to
+// run out and are then claimed again, so no attempt can overlap another
+// worker's.
+func TestWorkerStopsBeforeItsLeaseRunsOut(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.advance(40 * time.Second) // a slow receiver
+	}))
+	defer rcv.Close()
+	if _, err := e.desk.CreateWebhook(ctx, e.admin, desk.WebhookInput{ID: "slow", URL: rcv.URL, Events: []string{"created"}, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		e.open("Slow")
+	}
+	if _, err := (&notify.Consumer{Store: e.store, Now: e.clock}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := &notify.Worker{Store: e.store, Now: e.clock, Lease: 2 * time.Minute}
+	steps := []struct {
+		name string
+		at   time.Duration // since t0, before the pass
+		sent int
+	}{
+		{"attempts at 0s and 40s, none at 80s", 0, 2},
+		{"the rest are still leased", 80 * time.Second, 0},
+		{"after the lease", 121 * time.Second, 2},
+		{"the last one, after the second lease", 242 * time.Second, 1},
+	}
+	for _, s := range steps {
+		e.mu.Lock()
+		e.now = t0.Add(s.at)
+		e.mu.Unlock()
+		if n, err := w.Pass(ctx); n != s.sent || err != nil {
+			t.Fatalf("%s: sent %d (%v), want %d", s.name, n, err, s.sent)
 		}
 	}
 }

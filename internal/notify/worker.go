@@ -54,8 +54,12 @@ type Worker struct {
 	From    string       // the envelope sender of mail
 	Backoff Backoff      // zero: DefaultBackoff
 	Now     func() time.Time
-	Lease   time.Duration // how long a claim holds (default 2m, longer than any send)
-	Batch   int           // deliveries claimed per pass (default 20)
+	// Lease is how long a claim holds (default 2m). A pass starts no
+	// attempt after half of it, and every send is bounded well below the
+	// other half (10s for HTTP, 30s for SMTP), so no attempt outlives its
+	// lease and another worker never sends the same delivery meanwhile.
+	Lease time.Duration
+	Batch int // deliveries claimed per pass (default 20)
 	// Observe, if set, is told each attempt's channel and result
 	// ("delivered", "retry", "dead"), for metrics.
 	Observe func(channel, result string)
@@ -101,12 +105,16 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	if w.Mailer != nil {
 		channels = append(channels, desk.ChannelEmail)
 	} // mail waits for an instance that has it
-	ds, err := w.Store.ClaimDeliveries(ctx, w.now(), lease, batch, channels...)
+	claimed := w.now()
+	ds, err := w.Store.ClaimDeliveries(ctx, claimed, lease, batch, channels...)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, d := range ds {
+		if w.now().Sub(claimed) > lease/2 {
+			break // the rest are claimed again once their lease runs out
+		}
 		if err := w.attempt(ctx, d); err != nil {
 			return n, err
 		}
