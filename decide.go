@@ -369,6 +369,12 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		err = d.link(c)
 	case Update:
 		err = d.update(c)
+	case RecordBaseline:
+		err = d.recordBaseline(c)
+	case RecordEvaluation:
+		err = d.recordEvaluation(c)
+	case ChangeRegister:
+		err = d.changeRegister(c)
 	default:
 		return Result{}, Errorf(ErrInternal, "unknown command %T", cmd)
 	}
@@ -948,6 +954,10 @@ func (d *decision) doTask(c DoTask) error {
 func (d *decision) link(c AddLink) error {
 	switch c.Type {
 	case LinkCausedBy, LinkVendorTicket, LinkCI:
+	case LinkRaisedFrom:
+		if d.w.Kind != KindImprovement {
+			return FieldErrorf("type", "only an improvement is raised from another item")
+		}
 	default:
 		return FieldErrorf("type", "link type %q; expected %s, %s or %s", c.Type, LinkCausedBy, LinkVendorTicket, LinkCI)
 	}

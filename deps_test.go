@@ -17,29 +17,31 @@ const module = "github.com/svcflow/svcflow"
 // the reverse; only cli knows which store is in use. A new package must be
 // added here, which makes its place in the architecture a decision.
 var allowed = map[string][]string{
-	".":                        {},
-	"internal/draw":            {"."},
-	"internal/streamdef":       {"."},
-	"internal/library":         {".", "internal/streamdef"},
-	"internal/report":          {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow", "internal/sim"},
-	"internal/eventlog":        {"."},
-	"internal/auth":            {},
-	"internal/golden":          {},                // tests only
-	"internal/dataset":         {},                // tests only
-	"internal/svgtest":         {"internal/draw"}, // tests only
-	"internal/csvimport":       {"."},
-	"internal/harness":         {},
-	"internal/flow":            {".", "internal/eventlog", "internal/draw"},
-	"internal/sim":             {".", "internal/eventlog", "internal/flow"},
-	"internal/improve":         {".", "internal/eventlog", "internal/flow"},
-	"internal/desk":            {"."},
-	"internal/demo":            {".", "internal/desk", "internal/library"},
-	"internal/sqlite":          {".", "internal/desk"},
-	"internal/postgres":        {".", "internal/desk"},
-	"internal/storetest":       {".", "internal/desk", "internal/library", "internal/scale", "internal/notify"},
-	"internal/notify":          {".", "internal/desk"},
+	".":                  {},
+	"internal/draw":      {"."},
+	"internal/streamdef": {"."},
+	"internal/library":   {".", "internal/streamdef"},
+	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow", "internal/sim"},
+	"internal/eventlog":  {"."},
+	"internal/auth":      {},
+	"internal/golden":    {},                // tests only
+	"internal/dataset":   {},                // tests only
+	"internal/svgtest":   {"internal/draw"}, // tests only
+	"internal/csvimport": {"."},
+	"internal/harness":   {},
+	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
+	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
+	"internal/improve":   {".", "internal/eventlog", "internal/flow", "internal/desk"},
+	"internal/desk":      {"."},
+	"internal/demo":      {".", "internal/desk", "internal/library"},
+	"internal/sqlite":    {".", "internal/desk"},
+	"internal/postgres":  {".", "internal/desk"},
+	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale", "internal/notify"},
+	"internal/scale":     {".", "internal/desk", "internal/library"},
+	"internal/notify":    {".", "internal/desk"},
+
 	"internal/notify/smtptest": {}, // tests only
-	"internal/scale":           {".", "internal/desk", "internal/library"},
+
 	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim",
 		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth", "internal/notify"},
 	"internal/cli": {"*"},

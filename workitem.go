@@ -59,7 +59,8 @@ const (
 	LinkSpawnedBy        = "spawned-by"
 	LinkSpawned          = "spawned"
 	LinkVendorTicket     = "vendor-ticket"
-	LinkCI               = "ci" // a configuration item the work concerns
+	LinkCI               = "ci"          // a configuration item the work concerns
+	LinkRaisedFrom       = "raised-from" // an improvement's motivating item
 )
 
 // Link connects a work item to another one, or to an external reference.
@@ -290,7 +291,8 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Feedback = d.Score
 	case EventReopened:
 		w.Reopens++
-	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached:
+	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached,
+		EventBaselineCaptured, EventImprovementEvaluated, EventRegisterChanged:
 		// recorded for the log; no state of their own
 	default:
 		return fmt.Errorf("apply: unknown event type %q", e.Type)

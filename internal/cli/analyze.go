@@ -344,22 +344,7 @@ func storeLog(ctx context.Context, sf *storeFlags) (*eventlog.Log, error) {
 		return nil, err
 	}
 	defer s.Close()
-	x := eventlog.NewItemLog()
-	var after int64
-	for {
-		evs, err := s.Events(ctx, after, 5000)
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, ev := range evs {
-			x.Add(ev)
-		}
-		after = evs[len(evs)-1].Seq
-	}
-	return x.Build(), nil
+	return eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) { return s.Events(ctx, after, 5000) })
 }
 
 func formatOf(path, given string) string {

@@ -206,6 +206,12 @@ type View struct {
 
 // Open routes new work to its stream and opens it there.
 func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*View, error) {
+	return d.open(ctx, actor, in, nil, nil)
+}
+
+// open opens new work with links to other items besides its CIs; with,
+// when given, adds the rows that travel with its events.
+func (d *Desk) open(ctx context.Context, actor *svcflow.Person, in OpenInput, links []svcflow.Link, with func(*Change)) (*View, error) {
 	if in.Catalogue != "" {
 		if err := d.applyCatalogue(ctx, &in); err != nil {
 			return nil, err
@@ -293,7 +299,10 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	}
 	first := res
 	for _, ci := range in.CIs {
-		res, err = svcflow.Decide(res.Item, env, svcflow.AddLink{Type: svcflow.LinkCI, Other: ci})
+		links = append(links, svcflow.Link{Type: svcflow.LinkCI, Other: ci})
+	}
+	for _, l := range links {
+		res, err = svcflow.Decide(res.Item, env, svcflow.AddLink{Type: l.Type, Other: l.Other})
 		if err != nil {
 			return nil, err
 		}
@@ -304,6 +313,9 @@ func (d *Desk) Open(ctx context.Context, actor *svcflow.Person, in OpenInput) (*
 	content := Content{Title: strings.TrimSpace(in.Title), Description: in.Description, Form: in.Form}
 	changes := changesOf(res, 0)
 	changes[0].Content = &content
+	if with != nil {
+		with(changes[0])
+	}
 	if err := d.store.Append(ctx, changes...); err != nil {
 		return nil, fmt.Errorf("open %s: %w", id, err)
 	}

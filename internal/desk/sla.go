@@ -171,7 +171,6 @@ func (d *Desk) SLATick(ctx context.Context) (recorded int, err error) {
 			}
 		}
 	}()
-	system := &svcflow.Person{ID: svcflow.SystemActor, Role: svcflow.RoleAdmin}
 	// Instances ticking at once start at different places, so that they
 	// mostly record different items instead of racing for the same ones.
 	rand.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
@@ -202,7 +201,7 @@ items:
 				continue
 			}
 			mark := &SLAMark{Clock: x.Clock, Kind: x.Kind, Since: clock.TargetSince}
-			v, err := d.actWith(ctx, system, w.ID, w.Version, svcflow.RecordSLA{Crossing: x}, func(c *Change) { c.SLAMark = mark })
+			v, err := d.actWith(ctx, System, w.ID, w.Version, svcflow.RecordSLA{Crossing: x}, func(c *Change) { c.SLAMark = mark })
 			if svcflow.ErrorCodeOf(err) == svcflow.ErrConflict {
 				continue items // another writer got there first; the next tick sees its result
 			}

@@ -50,6 +50,9 @@ type Change struct {
 	Comment    *Comment
 	Attachment *Attachment
 	SLAMark    *SLAMark
+	// Improvement is the register entry of an improvement item, saved
+	// (inserted or replaced) with the events.
+	Improvement *svcflow.Improvement
 }
 
 // SLAMark makes an SLA crossing unique: the change that records it fails
@@ -210,6 +213,7 @@ type Store interface {
 	Credentials
 	Blobs
 	SLASchedules
+	Improvements
 	Outbox
 	Close() error
 }

@@ -121,6 +121,27 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		Time: e.Time.UnixNano(), Phase: phase, Attrs: x.attrs})
 }
 
+// ReadItemLog builds the log of svcflow's own events, read page by page:
+// page returns the events after a sequence number, in sequence order, and
+// an empty page at the end.
+func ReadItemLog(page func(after int64) ([]svcflow.Event, error)) (*Log, error) {
+	x := NewItemLog()
+	var after int64
+	for {
+		evs, err := page(after)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) == 0 {
+			return x.Build(), nil
+		}
+		for _, ev := range evs {
+			x.Add(ev)
+		}
+		after = evs[len(evs)-1].Seq
+	}
+}
+
 func (x *ItemLog) setCase(c uint32, col int, v string) {
 	if v != "" {
 		x.b.SetCaseAttr(c, col, x.b.InternString(v))

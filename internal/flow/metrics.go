@@ -140,10 +140,9 @@ type run struct {
 	flow     caseFlow
 }
 
-// Measure computes the SPEC §3 metrics of l. It fails when the options are
-// invalid, the log is empty, or the states mapping misses a state of a
-// state-timed log.
-func Measure(l *eventlog.Log, opt Options) (*Metrics, error) {
+// newRun reads l's visits and item times under opt: what every analysis
+// of Measure starts from.
+func newRun(l *eventlog.Log, opt Options) (*run, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
@@ -188,7 +187,17 @@ func Measure(l *eventlog.Log, opt Options) (*Metrics, error) {
 		r.v = stateVisits(r, r.stateCls)
 	}
 	r.caseTimes()
+	return r, nil
+}
 
+// Measure computes the SPEC §3 metrics of l. It fails when the options are
+// invalid, the log is empty, or the states mapping misses a state of a
+// state-timed log.
+func Measure(l *eventlog.Log, opt Options) (*Metrics, error) {
+	r, err := newRun(l, opt)
+	if err != nil {
+		return nil, err
+	}
 	m := &Metrics{
 		Timing:        r.timing,
 		Cases:         l.Cases(),

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/svcflow/svcflow/internal/eventlog"
 )
 
 // Timing is how times in a log become visits (SPEC §3).
@@ -189,4 +191,16 @@ func (c StateClass) valid() bool {
 		return true
 	}
 	return false
+}
+
+// LiveOptions are the options for a log eventlog.ItemLog built from
+// svcflow's own events, as of an instant: its resolution and value
+// milestones; items may all be open yet.
+func LiveOptions(asOf int64) Options {
+	return Options{
+		ResolvedActivities: []string{eventlog.ActivityResolved},
+		ResolvedOptional:   true,
+		ValueActivities:    []string{eventlog.ActivityValue},
+		AsOf:               asOf,
+	}
 }

@@ -188,17 +188,41 @@ var ageBuckets = []struct {
 	{"30d+", 1<<63 - 1},
 }
 
+// firstContact reports whether case c, once it ended, counts toward FCR:
+// no handoff, escalation or reopen, and ended by the team that first
+// worked it. handoffsRework must have run.
+func (r *run) firstContact(c int) bool {
+	cf := r.flow
+	return cf.handoffsToEnd[c] == 0 && r.reopened[c] == 0 &&
+		(cf.firstTeam[c] == 0 || cf.endTeam[c] == 0 || cf.firstTeam[c] == cf.endTeam[c])
+}
+
+// FirstContact tells, for each case of l that has an item end under opt
+// (its resolution, or its last event without a resolution point), when it
+// ended and whether it counts toward FCR as Measure counts it; other
+// cases have end eventlog.NoTime.
+func FirstContact(l *eventlog.Log, opt Options) (end []int64, fcr []bool, err error) {
+	r, err := newRun(l, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.handoffsRework()
+	fcr = make([]bool, l.Cases())
+	for c, e := range r.itemEnd {
+		fcr[c] = e != eventlog.NoTime && r.firstContact(c)
+	}
+	return r.itemEnd, fcr, nil
+}
+
 func (r *run) outcome(rw Rework) Outcome {
 	var o Outcome
 	o.ReopenRate = rw.ReopenRate
-	cf := r.flow
 	for c := range r.start {
 		if r.itemEnd[c] == eventlog.NoTime {
 			continue
 		}
 		o.FCR.Of++
-		if cf.handoffsToEnd[c] == 0 && r.reopened[c] == 0 &&
-			(cf.firstTeam[c] == 0 || cf.endTeam[c] == 0 || cf.firstTeam[c] == cf.endTeam[c]) {
+		if r.firstContact(c) {
 			o.FCR.Count++
 		}
 	}

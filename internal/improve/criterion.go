@@ -18,120 +18,6 @@ const Alpha = 0.05
 // in the intended direction, on one aggregate per day.
 const MethodWelchDaily = "welch_t_one_sided_daily"
 
-// Metric is what a success criterion measures, in the analytics' names.
-type Metric string
-
-// The metrics a criterion may name. Times are seconds, rates are shares
-// (0 to 1), satisfaction is a score from 1 to 5.
-const (
-	// MetricStepWaitP50 is the median wait of the visits to a step that
-	// ended that day.
-	MetricStepWaitP50 Metric = "step_wait_p50"
-	// MetricStepWaitMean is their mean wait.
-	MetricStepWaitMean Metric = "step_wait_mean"
-	// MetricTimeToResolveP50 is the median time_to_resolve of the items
-	// first resolved that day.
-	MetricTimeToResolveP50 Metric = "time_to_resolve_p50"
-	// MetricTimeToResolveMean is their mean time_to_resolve.
-	MetricTimeToResolveMean Metric = "time_to_resolve_mean"
-	// MetricReopenRate is the share of the items first resolved that day
-	// that were reopened, as far as the log goes.
-	MetricReopenRate Metric = "reopen_rate"
-	// MetricSatisfactionMean is the mean satisfaction score of the items
-	// first resolved that day that have one.
-	MetricSatisfactionMean Metric = "satisfaction_mean"
-)
-
-// IsStepMetric reports whether m is measured on the visits of one step.
-func (m Metric) IsStepMetric() bool {
-	return m == MetricStepWaitP50 || m == MetricStepWaitMean
-}
-
-func (m Metric) valid() bool {
-	switch m {
-	case MetricStepWaitP50, MetricStepWaitMean, MetricTimeToResolveP50, MetricTimeToResolveMean,
-		MetricReopenRate, MetricSatisfactionMean:
-		return true
-	}
-	return false
-}
-
-// median reports whether a day's values are summarised by their median
-// rather than their mean.
-func (m Metric) median() bool {
-	return m == MetricStepWaitP50 || m == MetricTimeToResolveP50
-}
-
-// Direction is the way an improvement means to move its metric.
-type Direction string
-
-// The directions.
-const (
-	Decrease Direction = "decrease"
-	Increase Direction = "increase"
-)
-
-// Criterion is an improvement's one success criterion: a metric, its scope,
-// the direction it should move, the value to reach and how long to measure.
-type Criterion struct {
-	Metric Metric `json:"metric"`
-	// Step is the scope of a step metric: the step (log activity) whose
-	// visits count.
-	Step string `json:"step,omitempty"`
-	// Stream is the value stream whose items count; "" counts every item.
-	// It filters on the case attribute "stream", when the log has it.
-	Stream    string    `json:"stream,omitempty"`
-	Direction Direction `json:"direction"`
-	// Target is the value to reach, in the metric's unit (seconds for
-	// times).
-	Target float64 `json:"target"`
-	// Window is the length of the evaluation window, and of the baseline
-	// window before approval.
-	Window time.Duration `json:"window"`
-}
-
-// Validate checks the criterion. Errors are svcflow.ErrInvalid naming the
-// field at fault.
-func (c Criterion) Validate() error {
-	switch {
-	case !c.Metric.valid():
-		return svcflow.FieldErrorf("metric", "%q: want one of step_wait_p50, step_wait_mean, "+
-			"time_to_resolve_p50, time_to_resolve_mean, reopen_rate, satisfaction_mean", c.Metric)
-	case c.Metric.IsStepMetric() && c.Step == "":
-		return svcflow.FieldErrorf("step", "%s needs a step", c.Metric)
-	case c.Direction != Decrease && c.Direction != Increase:
-		return svcflow.FieldErrorf("direction", "%q: want decrease or increase", c.Direction)
-	case math.IsNaN(c.Target) || math.IsInf(c.Target, 0):
-		return svcflow.FieldErrorf("target", "want a finite number")
-	case c.Window < 24*time.Hour:
-		return svcflow.FieldErrorf("window", "%v: want at least a day, as the test counts days", c.Window)
-	}
-	return nil
-}
-
-// Evaluation is the outcome of measuring a criterion: the mean of the daily
-// values before and after (0 for a side without days), their difference
-// with its 95 % confidence interval, how many days each side had, and the
-// one-sided p-value.
-type Evaluation struct {
-	Baseline float64 `json:"baseline"`
-	Post     float64 `json:"post"`
-	Effect   float64 `json:"effect"` // Post − Baseline
-	// EffectCI95 is the 95 % confidence interval of Effect, null when
-	// there is no variance to estimate it from (one day on a side).
-	EffectCI95 *[2]float64 `json:"effect_ci95"`
-	Days       [2]int      `json:"days"` // baseline, post
-	// T and DF are Welch's statistic and its degrees of freedom (0 when
-	// there is no variance to test against).
-	T           float64 `json:"t"`
-	DF          float64 `json:"df"`
-	PValue      float64 `json:"p_value"`
-	MeetsTarget bool    `json:"meets_target"`
-	Significant bool    `json:"significant"`
-	Validated   bool    `json:"validated"`
-	Method      string  `json:"method"`
-}
-
 const dayNs = int64(24 * time.Hour)
 
 // DailyValues measures c's metric on each calendar day (UTC) in [from, to):
@@ -143,7 +29,7 @@ const dayNs = int64(24 * time.Hour)
 // criterion, window or options, a step the log never visits, a step metric
 // on a completion-timed log (which has no waits), an item metric without
 // resolved activities, or satisfaction without scores.
-func DailyValues(l *eventlog.Log, c Criterion, from, to time.Time, opt flow.Options) ([]float64, error) {
+func DailyValues(l *eventlog.Log, c svcflow.Criterion, from, to time.Time, opt flow.Options) ([]float64, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -176,7 +62,7 @@ func DailyValues(l *eventlog.Log, c Criterion, from, to time.Time, opt flow.Opti
 	slices.Sort(keys)
 	out := make([]float64, len(keys))
 	for i, d := range keys {
-		if c.Metric.median() {
+		if c.Metric.IsMedian() {
 			out[i] = median(days[d])
 		} else {
 			out[i], _, _ = meanVar(days[d])
@@ -195,7 +81,7 @@ func streamFilter(l *eventlog.Log, stream string) func(c int) bool {
 	return func(c int) bool { return l.Str(col.Values[c]) == stream }
 }
 
-func stepValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
+func stepValues(l *eventlog.Log, c svcflow.Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
 	vt, err := flow.VisitsOf(l, opt)
 	if err != nil {
 		return svcflow.Errorf(svcflow.ErrInvalid, "%v", err)
@@ -221,7 +107,7 @@ func stepValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in f
 	return nil
 }
 
-func itemValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
+func itemValues(l *eventlog.Log, c svcflow.Criterion, a, b int64, opt flow.Options, in func(int) bool, add func(int64, float64)) error {
 	if len(opt.ResolvedActivities) == 0 {
 		return svcflow.Errorf(svcflow.ErrInvalid, "%s needs the resolved activities", c.Metric)
 	}
@@ -232,10 +118,17 @@ func itemValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in f
 		}
 	}
 	score := func(int) (float64, bool) { return 0, false }
-	if c.Metric == MetricSatisfactionMean {
+	if c.Metric == svcflow.MetricSatisfactionMean {
 		var err error
 		if score, err = scores(l, opt.ScoreAttr); err != nil {
 			return err
+		}
+	}
+	var fcr []bool
+	if c.Metric == svcflow.MetricFCRRate {
+		var err error
+		if _, fcr, err = flow.FirstContact(l, opt); err != nil {
+			return svcflow.Errorf(svcflow.ErrInvalid, "%v", err)
 		}
 	}
 	for k := range l.Cases() {
@@ -267,21 +160,28 @@ func itemValues(l *eventlog.Log, c Criterion, a, b int64, opt flow.Options, in f
 			continue
 		}
 		switch c.Metric {
-		case MetricTimeToResolveP50, MetricTimeToResolveMean:
+		case svcflow.MetricTimeToResolveP50, svcflow.MetricTimeToResolveMean:
 			add(res, float64(res-l.Time[from])/1e9)
-		case MetricReopenRate:
-			v := 0.0
-			if reopened {
-				v = 1
-			}
-			add(res, v)
-		case MetricSatisfactionMean:
+		case svcflow.MetricReopenRate:
+			add(res, share(reopened))
+		case svcflow.MetricFCRRate:
+			add(res, share(fcr[k]))
+		case svcflow.MetricSatisfactionMean:
 			if s, ok := score(k); ok {
 				add(res, s)
 			}
 		}
 	}
 	return nil
+}
+
+// share is 1 for an item that counts, 0 for one that does not: the daily
+// mean of shares is the day's rate.
+func share(counts bool) float64 {
+	if counts {
+		return 1
+	}
+	return 0
 }
 
 // scores reads satisfaction as flow does: the score attribute (default
@@ -324,10 +224,10 @@ func scores(l *eventlog.Log, name string) (func(int) (float64, bool), error) {
 // goes the intended way. MeetsTarget compares the post mean with c.Target
 // (at or below it for a decrease, at or above for an increase); Validated
 // needs both that and significance.
-func Evaluate(c Criterion, baseline, post []float64) Evaluation {
+func Evaluate(c svcflow.Criterion, baseline, post []float64) svcflow.Evaluation {
 	mb, vb, nb := meanVar(baseline)
 	mp, vp, np := meanVar(post)
-	e := Evaluation{Days: [2]int{nb, np}, PValue: 1, Method: MethodWelchDaily}
+	e := svcflow.Evaluation{Days: [2]int{nb, np}, PValue: 1, Method: MethodWelchDaily}
 	if nb > 0 {
 		e.Baseline = mb
 	}
@@ -335,7 +235,7 @@ func Evaluate(c Criterion, baseline, post []float64) Evaluation {
 		return e
 	}
 	e.Post = mp
-	if c.Direction == Increase {
+	if c.Direction == svcflow.Increase {
 		e.MeetsTarget = mp >= c.Target
 	} else {
 		e.MeetsTarget = mp <= c.Target
@@ -351,7 +251,7 @@ func Evaluate(c Criterion, baseline, post []float64) Evaluation {
 	sb, sp := vb/float64(nb), vp/float64(np)
 	se2 := sb + sp
 	toward := e.Effect // positive when it goes the intended way
-	if c.Direction == Decrease {
+	if c.Direction == svcflow.Decrease {
 		toward = -toward
 	}
 	if se2 == 0 {

@@ -175,17 +175,17 @@ func TestEvaluate(t *testing.T) {
 	before := []float64{100, 110, 95, 105, 98, 102, 108}
 	after := []float64{60, 65, 58, 62, 70, 55, 61}
 	noise := []float64{104, 99, 107, 101, 96, 109, 100}
-	decrease := func(target float64) Criterion {
-		return Criterion{Metric: MetricStepWaitP50, Step: "investigate", Direction: Decrease, Target: target, Window: 7 * 24 * time.Hour}
+	decrease := func(target float64) svcflow.Criterion {
+		return svcflow.Criterion{Metric: svcflow.MetricStepWaitP50, Step: "investigate", Direction: svcflow.Decrease, Target: target, Window: svcflow.Duration{Calendar: 7 * 24 * time.Hour}}
 	}
-	increase := func(target float64) Criterion {
+	increase := func(target float64) svcflow.Criterion {
 		c := decrease(target)
-		c.Direction = Increase
+		c.Direction = svcflow.Increase
 		return c
 	}
 	cases := []struct {
 		name                          string
-		c                             Criterion
+		c                             svcflow.Criterion
 		base, post                    []float64
 		meets, significant, validated bool
 	}{
@@ -247,19 +247,19 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	good := Criterion{Metric: MetricStepWaitP50, Step: "investigate", Direction: Decrease, Target: 60, Window: 28 * 24 * time.Hour}
+	good := svcflow.Criterion{Metric: svcflow.MetricStepWaitP50, Step: "investigate", Direction: svcflow.Decrease, Target: 60, Window: svcflow.Duration{Calendar: 28 * 24 * time.Hour}}
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		field string
-		edit  func(*Criterion)
+		edit  func(*svcflow.Criterion)
 	}{
-		{"metric", func(c *Criterion) { c.Metric = "wait" }},
-		{"step", func(c *Criterion) { c.Step = "" }},
-		{"direction", func(c *Criterion) { c.Direction = "down" }},
-		{"target", func(c *Criterion) { c.Target = math.NaN() }},
-		{"window", func(c *Criterion) { c.Window = time.Hour }},
+		{"metric", func(c *svcflow.Criterion) { c.Metric = "wait" }},
+		{"step", func(c *svcflow.Criterion) { c.Step = "" }},
+		{"direction", func(c *svcflow.Criterion) { c.Direction = "down" }},
+		{"target", func(c *svcflow.Criterion) { c.Target = math.NaN() }},
+		{"window", func(c *svcflow.Criterion) { c.Window = svcflow.Duration{Calendar: time.Hour} }},
 	} {
 		bad := good
 		c.edit(&bad)
@@ -325,21 +325,21 @@ func TestDailyValues(t *testing.T) {
 	from := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
 	to := from.Add(3 * 24 * time.Hour)
 	for _, c := range []struct {
-		metric Metric
+		metric svcflow.Metric
 		step   string
 		stream string
 		to     time.Time
 		want   []float64
 	}{
-		{MetricStepWaitP50, "investigate", "", to, []float64{20 * 60, 20 * 60}},
-		{MetricStepWaitMean, "investigate", "", to, []float64{20 * 60, 20 * 60}},
-		{MetricStepWaitP50, "investigate", "", from.Add(24 * time.Hour), []float64{20 * 60}},
-		{MetricTimeToResolveP50, "", "", to, []float64{3600, 2 * 3600}},
-		{MetricTimeToResolveMean, "", "restore-service", to, []float64{2 * 3600, 2 * 3600}},
-		{MetricReopenRate, "", "restore-service", to, []float64{0.5, 0}},
-		{MetricSatisfactionMean, "", "", to, []float64{(4 + 2 + 5) / 3.0}},
+		{svcflow.MetricStepWaitP50, "investigate", "", to, []float64{20 * 60, 20 * 60}},
+		{svcflow.MetricStepWaitMean, "investigate", "", to, []float64{20 * 60, 20 * 60}},
+		{svcflow.MetricStepWaitP50, "investigate", "", from.Add(24 * time.Hour), []float64{20 * 60}},
+		{svcflow.MetricTimeToResolveP50, "", "", to, []float64{3600, 2 * 3600}},
+		{svcflow.MetricTimeToResolveMean, "", "restore-service", to, []float64{2 * 3600, 2 * 3600}},
+		{svcflow.MetricReopenRate, "", "restore-service", to, []float64{0.5, 0}},
+		{svcflow.MetricSatisfactionMean, "", "", to, []float64{(4 + 2 + 5) / 3.0}},
 	} {
-		cr := Criterion{Metric: c.metric, Step: c.step, Stream: c.stream, Direction: Decrease, Window: 24 * time.Hour}
+		cr := svcflow.Criterion{Metric: c.metric, Step: c.step, Stream: c.stream, Direction: svcflow.Decrease, Window: svcflow.Duration{Calendar: 7 * 24 * time.Hour}}
 		got, err := DailyValues(l, cr, from, c.to, opt)
 		if err != nil {
 			t.Errorf("%s: %v", c.metric, err)
@@ -352,15 +352,15 @@ func TestDailyValues(t *testing.T) {
 
 	for _, c := range []struct {
 		name string
-		cr   Criterion
+		cr   svcflow.Criterion
 		opt  flow.Options
 	}{
-		{"a step never visited", Criterion{Metric: MetricStepWaitMean, Step: "triage"}, opt},
-		{"no waits in completion timing", Criterion{Metric: MetricStepWaitMean, Step: "investigate"}, flow.Options{Timing: flow.TimingCompletion}},
-		{"no resolution point", Criterion{Metric: MetricTimeToResolveMean}, flow.Options{}},
-		{"no such score", Criterion{Metric: MetricSatisfactionMean}, flow.Options{ResolvedActivities: []string{"resolved"}, ScoreAttr: "csat"}},
+		{"a step never visited", svcflow.Criterion{Metric: svcflow.MetricStepWaitMean, Step: "triage"}, opt},
+		{"no waits in completion timing", svcflow.Criterion{Metric: svcflow.MetricStepWaitMean, Step: "investigate"}, flow.Options{Timing: flow.TimingCompletion}},
+		{"no resolution point", svcflow.Criterion{Metric: svcflow.MetricTimeToResolveMean}, flow.Options{}},
+		{"no such score", svcflow.Criterion{Metric: svcflow.MetricSatisfactionMean}, flow.Options{ResolvedActivities: []string{"resolved"}, ScoreAttr: "csat"}},
 	} {
-		c.cr.Direction, c.cr.Window = Decrease, 24*time.Hour
+		c.cr.Direction, c.cr.Window = svcflow.Decrease, svcflow.Duration{Calendar: 7 * 24 * time.Hour}
 		if _, err := DailyValues(l, c.cr, from, to, c.opt); svcflow.ErrorCodeOf(err) != svcflow.ErrInvalid {
 			t.Errorf("%s: got %v, want an invalid error", c.name, err)
 		}
@@ -368,7 +368,7 @@ func TestDailyValues(t *testing.T) {
 }
 
 // daily measures c on each day a model reports on, after its warm-up.
-func daily(t testing.TB, m *sim.Model, l *eventlog.Log, c Criterion) []float64 {
+func daily(t testing.TB, m *sim.Model, l *eventlog.Log, c svcflow.Criterion) []float64 {
 	t.Helper()
 	from, to := observed(m)
 	d, err := DailyValues(l, c, from, to, options())
@@ -393,8 +393,8 @@ func TestImprovementValidated(t *testing.T) {
 	if top.Rank != 1 || top.Team == "" {
 		t.Fatalf("the top bottleneck %+v has no team", top)
 	}
-	c := Criterion{Metric: MetricStepWaitP50, Step: top.Activity, Stream: "restore-service",
-		Direction: Decrease, Window: time.Duration(window * 1e9)}
+	c := svcflow.Criterion{Metric: svcflow.MetricStepWaitP50, Step: top.Activity, Stream: "restore-service",
+		Direction: svcflow.Decrease, Window: svcflow.Duration{Calendar: time.Duration(window * 1e9)}}
 	base := daily(t, before, l, c)
 	baseline, _, _ := meanVar(base)
 	c.Target = 0.7 * baseline
@@ -424,7 +424,7 @@ func TestNoChangeRarelyValidates(t *testing.T) {
 	validated := 0
 	for s := range uint64(seeds) {
 		before, after := restoration(8/hour, window, 1000+2*s), restoration(8/hour, window, 1001+2*s)
-		c := Criterion{Metric: MetricStepWaitP50, Step: step, Direction: Decrease, Window: time.Duration(window * 1e9)}
+		c := svcflow.Criterion{Metric: svcflow.MetricStepWaitP50, Step: step, Direction: svcflow.Decrease, Window: svcflow.Duration{Calendar: time.Duration(window * 1e9)}}
 		base := daily(t, before, traceLog(t, before), c)
 		// The target is the baseline itself, so that about half the
 		// evaluations meet it and significance alone decides.

@@ -62,7 +62,7 @@ func (s *Store) CI(ctx context.Context, id string) (*svcflow.CI, error) {
 
 // CIs lists every configuration item by id.
 func (s *Store) CIs(ctx context.Context) ([]*svcflow.CI, error) {
-	return listJSON[svcflow.CI](ctx, s, "cis")
+	return listJSON[svcflow.CI](ctx, s, "cis", "id")
 }
 
 // Relationships lists every relationship between configuration items.

@@ -50,8 +50,8 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 // one voids every item's SLA schedule (desk.SLASchedule).
 var slaInputs = map[string]bool{"sla_policies": true, "calendars": true, "organisations": true}
 
-func listJSON[T any](ctx context.Context, s *Store, table string) ([]*T, error) {
-	rows, err := s.pool.Query(ctx, `SELECT data FROM `+table+` ORDER BY id`)
+func listJSON[T any](ctx context.Context, s *Store, table, order string) ([]*T, error) {
+	rows, err := s.pool.Query(ctx, `SELECT data FROM `+table+` ORDER BY `+order)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) PutOrganisation(ctx context.Context, o *svcflow.Organisation, e 
 
 // Organisations lists organisations by id.
 func (s *Store) Organisations(ctx context.Context) ([]*svcflow.Organisation, error) {
-	return listJSON[svcflow.Organisation](ctx, s, "organisations")
+	return listJSON[svcflow.Organisation](ctx, s, "organisations", "id")
 }
 
 // PutTeam saves a team.
@@ -91,7 +91,7 @@ func (s *Store) PutTeam(ctx context.Context, t *svcflow.Team, e svcflow.Event) e
 
 // Teams lists teams by id.
 func (s *Store) Teams(ctx context.Context) ([]*svcflow.Team, error) {
-	return listJSON[svcflow.Team](ctx, s, "teams")
+	return listJSON[svcflow.Team](ctx, s, "teams", "id")
 }
 
 // PutService saves a service and its catalogue.
@@ -101,7 +101,7 @@ func (s *Store) PutService(ctx context.Context, sv *svcflow.Service, e svcflow.E
 
 // Services lists services by id.
 func (s *Store) Services(ctx context.Context) ([]*svcflow.Service, error) {
-	return listJSON[svcflow.Service](ctx, s, "services")
+	return listJSON[svcflow.Service](ctx, s, "services", "id")
 }
 
 // upsertPerson writes a person inside tx; the unique index on lower(email)
@@ -159,7 +159,7 @@ func (s *Store) PersonByEmail(ctx context.Context, email string) (*svcflow.Perso
 
 // People lists people by id.
 func (s *Store) People(ctx context.Context) ([]*svcflow.Person, error) {
-	return listJSON[svcflow.Person](ctx, s, "people")
+	return listJSON[svcflow.Person](ctx, s, "people", "id")
 }
 
 // PutStream stores a stream revision unless it is there already. Two
@@ -244,7 +244,7 @@ func (s *Store) PutCalendar(ctx context.Context, c *svcflow.Calendar, e svcflow.
 
 // Calendars lists business calendars by id.
 func (s *Store) Calendars(ctx context.Context) ([]*svcflow.Calendar, error) {
-	return listJSON[svcflow.Calendar](ctx, s, "calendars")
+	return listJSON[svcflow.Calendar](ctx, s, "calendars", "id")
 }
 
 // PutSLAPolicy saves an SLA policy.
@@ -254,5 +254,5 @@ func (s *Store) PutSLAPolicy(ctx context.Context, p *svcflow.SLAPolicy, e svcflo
 
 // SLAPolicies lists SLA policies by id.
 func (s *Store) SLAPolicies(ctx context.Context) ([]*svcflow.SLAPolicy, error) {
-	return listJSON[svcflow.SLAPolicy](ctx, s, "sla_policies")
+	return listJSON[svcflow.SLAPolicy](ctx, s, "sla_policies", "id")
 }

@@ -129,6 +129,11 @@ func queueProjection(b *pgx.Batch, c *desk.Change) error {
 		b.Queue(`INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			a.ID, a.Item, a.Name, a.ContentType, a.Size, a.SHA256, a.UploadedBy, a.Created.UnixNano())
 	}
+	if m := c.Improvement; m != nil {
+		if err := queueImprovement(b, m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/svcflow/svcflow"
-	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/eventlog"
 	"github.com/svcflow/svcflow/internal/flow"
 )
@@ -76,24 +75,13 @@ func parseAnalytics(r *http.Request) (analyticsRequest, error) {
 // admins: the desk refuses others) into a compact log of the items the
 // query selects.
 func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Log, error) {
-	x := eventlog.NewItemLog()
-	var after int64
-	for {
-		evs, err := s.desk.Events(r.Context(), personOf(r), after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, ev := range evs {
-			if ev.Item != desk.ConfigSubject {
-				x.Add(ev)
-			}
-		}
-		after = evs[len(evs)-1].Seq
+	l, err := eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) {
+		return s.desk.Events(r.Context(), personOf(r), after, 1000)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return x.Build().SelectItems(eventlog.ItemFilter{Stream: q.stream, Service: q.service, Team: q.team,
+	return l.SelectItems(eventlog.ItemFilter{Stream: q.stream, Service: q.service, Team: q.team,
 		Kinds: q.kinds, From: q.from, To: q.to}), nil
 }
 
@@ -103,13 +91,8 @@ func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := flow.AnalyzeOptions{Options: flow.Options{
-		Window:             q.window,
-		ResolvedActivities: []string{eventlog.ActivityResolved},
-		ResolvedOptional:   true, // items may all be open yet
-		ValueActivities:    []string{eventlog.ActivityValue},
-		AsOf:               s.desk.Now().UnixNano(),
-	}}
+	opt := flow.AnalyzeOptions{Options: flow.LiveOptions(s.desk.Now().UnixNano())}
+	opt.Window = q.window
 	if q.stream != "" {
 		all, err := s.streams(r)
 		if err != nil {

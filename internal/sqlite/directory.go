@@ -39,8 +39,8 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 // one voids every item's SLA schedule (desk.SLASchedule).
 var slaInputs = map[string]bool{"sla_policies": true, "calendars": true, "organisations": true}
 
-func listJSON[T any](ctx context.Context, db *sql.DB, table string) ([]*T, error) {
-	rows, err := db.QueryContext(ctx, `SELECT data FROM `+table+` ORDER BY id`)
+func listJSON[T any](ctx context.Context, db *sql.DB, table, order string) ([]*T, error) {
+	rows, err := db.QueryContext(ctx, `SELECT data FROM `+table+` ORDER BY `+order)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
@@ -67,7 +67,7 @@ func (s *Store) PutOrganisation(ctx context.Context, o *svcflow.Organisation, e 
 
 // Organisations lists organisations by id.
 func (s *Store) Organisations(ctx context.Context) ([]*svcflow.Organisation, error) {
-	return listJSON[svcflow.Organisation](ctx, s.read, "organisations")
+	return listJSON[svcflow.Organisation](ctx, s.read, "organisations", "id")
 }
 
 // PutTeam saves a team.
@@ -77,7 +77,7 @@ func (s *Store) PutTeam(ctx context.Context, t *svcflow.Team, e svcflow.Event) e
 
 // Teams lists teams by id.
 func (s *Store) Teams(ctx context.Context) ([]*svcflow.Team, error) {
-	return listJSON[svcflow.Team](ctx, s.read, "teams")
+	return listJSON[svcflow.Team](ctx, s.read, "teams", "id")
 }
 
 // PutService saves a service and its catalogue.
@@ -87,7 +87,7 @@ func (s *Store) PutService(ctx context.Context, sv *svcflow.Service, e svcflow.E
 
 // Services lists services by id.
 func (s *Store) Services(ctx context.Context) ([]*svcflow.Service, error) {
-	return listJSON[svcflow.Service](ctx, s.read, "services")
+	return listJSON[svcflow.Service](ctx, s.read, "services", "id")
 }
 
 // PutPerson saves a person; an email already used by another person is a conflict.
@@ -137,7 +137,7 @@ func (s *Store) PersonByEmail(ctx context.Context, email string) (*svcflow.Perso
 
 // People lists people by id.
 func (s *Store) People(ctx context.Context) ([]*svcflow.Person, error) {
-	return listJSON[svcflow.Person](ctx, s.read, "people")
+	return listJSON[svcflow.Person](ctx, s.read, "people", "id")
 }
 
 // PutStream stores a stream revision unless it is there already.
@@ -214,7 +214,7 @@ func (s *Store) PutCalendar(ctx context.Context, c *svcflow.Calendar, e svcflow.
 
 // Calendars lists business calendars by id.
 func (s *Store) Calendars(ctx context.Context) ([]*svcflow.Calendar, error) {
-	return listJSON[svcflow.Calendar](ctx, s.read, "calendars")
+	return listJSON[svcflow.Calendar](ctx, s.read, "calendars", "id")
 }
 
 // PutSLAPolicy saves an SLA policy.
@@ -224,5 +224,5 @@ func (s *Store) PutSLAPolicy(ctx context.Context, p *svcflow.SLAPolicy, e svcflo
 
 // SLAPolicies lists SLA policies by id.
 func (s *Store) SLAPolicies(ctx context.Context) ([]*svcflow.SLAPolicy, error) {
-	return listJSON[svcflow.SLAPolicy](ctx, s.read, "sla_policies")
+	return listJSON[svcflow.SLAPolicy](ctx, s.read, "sla_policies", "id")
 }

@@ -123,6 +123,11 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)
 		}
 	}
+	if m := c.Improvement; m != nil {
+		if err := s.saveImprovement(ctx, tx, m); err != nil {
+			return err
+		}
+	}
 	for i := range c.Events {
 		seq, err := s.insertEvent(ctx, tx, &c.Events[i])
 		if isUniqueViolation(err) {

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"SLASchedule", testSLASchedule},
 		{"ItemContents", testItemContents},
+		{"Improvements", testImprovements},
 		{"Scale", testScale},
 		{"FiringsOnce", testFiringsOnce},
 		{"DeliveryClaims", testDeliveryClaims},
