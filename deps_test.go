@@ -36,10 +36,14 @@ var allowed = map[string][]string{
 	"internal/demo":      {".", "internal/desk", "internal/library"},
 	"internal/sqlite":    {".", "internal/desk"},
 	"internal/postgres":  {".", "internal/desk"},
-	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale"},
+	"internal/storetest": {".", "internal/desk", "internal/library", "internal/scale", "internal/notify"},
 	"internal/scale":     {".", "internal/desk", "internal/library"},
+	"internal/notify":    {".", "internal/desk"},
+
+	"internal/notify/smtptest": {}, // tests only
+
 	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim", "internal/improve",
-		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth"},
+		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth", "internal/notify"},
 	"internal/cli": {"*"},
 	"cmd/svcflow":  {"internal/cli"},
 }

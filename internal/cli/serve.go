@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/svcflow/svcflow/internal/demo"
@@ -25,7 +26,7 @@ func runDemo(ctx context.Context, e *env, args []string) error  { return serve(c
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 // The demo also fills an empty store with demo data and history.
 func serve(ctx context.Context, e *env, name string, args []string) error {
-	usage := name + " [--addr HOST:PORT] [--data DIR | --db URL] [--dir STREAMS] [--public-url URL] [--log-level LEVEL] [--sla-every D]"
+	usage := name + " [--addr HOST:PORT] [--data DIR | --db URL] [--dir STREAMS] [--public-url URL] [--log-level LEVEL] [--sla-every D] [--notify-every D] [--smtp-addr HOST:PORT --smtp-from ADDRESS]"
 	if name == "demo" {
 		usage += " [--reset] [--seed N] [--days N]"
 	}
@@ -37,6 +38,11 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	slaEvery := fs.Duration("sla-every", slaTickEvery, "how often to record SLA warnings and breaches")
 	improveEvery := fs.Duration("improve-every", improveEvery, "how often to capture due baselines and evaluate improvements")
+	notifyEvery := fs.Duration("notify-every", notifyEvery, "how often to turn new events into notifications and send the due ones")
+	var mc mailConfig
+	fs.StringVar(&mc.addr, "smtp-addr", e.getenv("SVCFLOW_SMTP_ADDR"), "SMTP server to send notifications through; mail is off without it (env SVCFLOW_SMTP_ADDR; user and password from SVCFLOW_SMTP_USER, SVCFLOW_SMTP_PASSWORD)")
+	fs.StringVar(&mc.from, "smtp-from", e.getenv("SVCFLOW_SMTP_FROM"), "the address notifications come from (env SVCFLOW_SMTP_FROM)")
+	mc.user, mc.password = e.getenv("SVCFLOW_SMTP_USER"), e.getenv("SVCFLOW_SMTP_PASSWORD")
 	publicURL := fs.String("public-url", e.getenv("SVCFLOW_PUBLIC_URL"), "the URL people reach svcflow at; https makes cookies Secure (env SVCFLOW_PUBLIC_URL)")
 	var reset bool
 	var seed uint64
@@ -55,6 +61,13 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	}
 	if *slaEvery <= 0 {
 		return usagef("--sla-every must be positive, got %v", *slaEvery)
+	}
+	if *notifyEvery <= 0 {
+		return usagef("--notify-every must be positive, got %v", *notifyEvery)
+	}
+	from, err := mc.check()
+	if err != nil {
+		return err
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -123,6 +136,18 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 	improveDone := make(chan struct{})
 	go func() { defer close(improveDone); runImproveJob(tickCtx, d, log, *improveEvery) }()
 	defer func() { stopTicker(); <-tickerDone; <-improveDone }() // before the store closes
+	linkBase := strings.TrimSuffix(cmp.Or(*publicURL, "http://"+ln.Addr().String()), "/")
+	consumers, worker := newNotifier(store, mc, from, linkBase, srv.DeliveryObserver())
+	for _, c := range consumers {
+		if err := c.StartAtEnd(ctx); err != nil {
+			return fmt.Errorf("start notifications: %w", err)
+		}
+	}
+	notifyCtx, stopNotifier := context.WithCancel(ctx)
+	notifierDone := make(chan struct{})
+	go func() { defer close(notifierDone); runNotifier(notifyCtx, consumers, worker, log, *notifyEvery) }()
+	defer func() { stopNotifier(); <-notifierDone }() // before the store closes
+	log.Info("notifications", "mail", describeMail(mc), "links", linkBase)
 	srv.SetReady()
 	where := "data in " + sf.data
 	if sf.db != "" {

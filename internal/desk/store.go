@@ -215,6 +215,7 @@ type Store interface {
 	SLASchedules
 	Improvements
 	Knowledge
+	Outbox
 	Close() error
 }
 

@@ -35,6 +35,7 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 		if err := json.Unmarshal(data, &p); err != nil {
 			return fmt.Errorf("erase %s: %w", id, err)
 		}
+		oldEmail := p.Email
 		p.Name, p.Email, p.Identities, p.Erased = "Erased person", "erased-"+id+"@erased.invalid", nil, true
 		data, err = json.Marshal(&p)
 		if err != nil {
@@ -52,6 +53,13 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 			{`UPDATE attachments SET name = $1 WHERE uploaded_by = $2`, []any{Redacted, id}},
 			{`UPDATE item_content SET title = $1, description = '', form = '{}'
 				WHERE item IN (SELECT id FROM items WHERE requested_by = $2 OR requested_for = $2)`, []any{Redacted, id}},
+			// Mail kept for retries holds names, addresses and titles:
+			// what was sent to them or about their items goes, and what
+			// was not sent yet never will be.
+			{`UPDATE deliveries SET payload = '', target = $1, last_error = CASE WHEN status = 'pending' THEN 'erased' ELSE last_error END,
+				status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END
+				WHERE channel = 'email' AND (target = $2 OR item IN (SELECT id FROM items WHERE requested_by = $3 OR requested_for = $3))`,
+				[]any{Redacted, oldEmail, id}},
 			// Rebuild the search rows of every item whose text changed from
 			// its content and public comments, so the index keeps nothing
 			// the tables no longer hold.

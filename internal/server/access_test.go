@@ -110,6 +110,13 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/knowledge/suggestions":                  everyone,
 		"POST /api/v1/knowledge/suggestions/{session}/solved": {anon, allowed, hidden, hidden, hidden, hidden, hidden}, // ursula's session
 		"GET /api/v1/knowledge/deflection":                    managers,
+		"GET /api/v1/webhooks":                                admins,
+		"POST /api/v1/webhooks":                               admins,
+		"GET /api/v1/webhooks/{id}":                           admins,
+		"DELETE /api/v1/webhooks/{id}":                        admins,
+		"POST /api/v1/webhooks/{id}/disable":                  admins,
+		"POST /api/v1/webhooks/{id}/enable":                   admins,
+		"GET /api/v1/webhooks/{id}/deliveries":                admins,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -144,6 +151,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/knowledge/articles":       `{"title":"Matrix %d","resolution":"Restart it"}`,
 		"PATCH /api/v1/knowledge/articles/{id}": `{"cause":"a loose cable"}`,
 		"POST /api/v1/knowledge/suggestions":    `{"text":"matrix"}`,
+		"POST /api/v1/webhooks":                 `{"url":"https://hooks.example.org/%d","events":["*"]}`,
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
@@ -188,6 +196,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 				var a struct{ ID string }
 				e.must(201, "ursula", "POST", "/api/v1/work-items/"+it.ID+"/attachments?name=a.txt", "hello", "Content-Type", "text/plain").json(t, &a)
 				path = "/api/v1/attachments/" + a.ID
+			case strings.HasPrefix(rt.path, "/api/v1/webhooks/{id}"):
+				hook := fmt.Sprintf("hook-%d", n) // a fresh one: an earlier call may have deleted the last
+				e.must(201, "ada", "POST", "/api/v1/webhooks", map[string]any{"id": hook, "url": "https://hooks.example.org/x", "events": []string{"*"}})
+				path = strings.ReplaceAll(rt.path, "{id}", hook)
 			case rt.path == "/api/v1/work-items/{id}/attachments" && rt.method == "POST":
 				path += "?name=note.txt"
 			}

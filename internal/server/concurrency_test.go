@@ -137,7 +137,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
 			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}, &raiseImprovement{}, &patchImprovement{},
-			&saveArticle{}, &suggestionRequest{}, &solvedRequest{}} {
+			&saveArticle{}, &suggestionRequest{}, &solvedRequest{}, &saveWebhook{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)

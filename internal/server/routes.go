@@ -8,6 +8,7 @@ import (
 	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/flow"
 	"github.com/svcflow/svcflow/internal/improve"
+	"github.com/svcflow/svcflow/internal/notify"
 	"github.com/svcflow/svcflow/internal/report"
 )
 
@@ -144,9 +145,24 @@ func (s *Server) routes() []route {
 			request: solvedRequest{}, response: solvedResult{}, status: 200, h: s.solved},
 		{method: "GET", path: "/api/v1/knowledge/deflection", summary: "Deflection of the portal suggestion sessions started between from and to (managers and admins)",
 			response: desk.DeflectionReport{}, status: 200, query: []param{{"from", "date or RFC 3339 time"}, {"to", "date or RFC 3339 time"}}, h: s.deflection},
+		{method: "GET", path: "/api/v1/webhooks", summary: "Outbound webhooks (admins)", response: webhookList{}, status: 200, h: s.listWebhooks},
+		{method: "POST", path: "/api/v1/webhooks", summary: "Add a webhook (admins); the answer shows its signing secret, this once",
+			request: saveWebhook{}, response: createdWebhook{}, status: 201, h: s.createWebhook},
+		{method: "GET", path: "/api/v1/webhooks/{id}", summary: "One webhook (admins)", response: webhookView{}, status: 200, h: s.getWebhook},
+		{method: "POST", path: "/api/v1/webhooks/{id}/disable", summary: "Stop sending to a webhook (admins); its pending deliveries are given up",
+			response: webhookView{}, status: 200, h: s.setWebhookActive(false)},
+		{method: "POST", path: "/api/v1/webhooks/{id}/enable", summary: "Send to a webhook again (admins), from the events after this on",
+			response: webhookView{}, status: 200, h: s.setWebhookActive(true)},
+		{method: "DELETE", path: "/api/v1/webhooks/{id}", summary: "Delete a webhook (admins); its pending deliveries are given up", status: 204, h: s.deleteWebhook},
+		{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "The webhook's deliveries, newest first, each with its log of attempts (admins)",
+			response: deliveryList{}, status: 200, query: []param{{"limit", "1 to 200 (default 50)"}}, h: s.webhookDeliveries},
 
 		{method: "GET", path: "/{$}", summary: "Home page", public: true, html: true, status: 200, h: s.indexPage},
 		{method: "GET", path: "/streams/{id}", summary: "A value stream's page", public: true, html: true, status: 200, h: s.streamPage},
+		{method: "GET", path: "/items/{id}/confirm", summary: "What a mailed confirm link will do", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},
+		{method: "POST", path: "/items/{id}/confirm", summary: "Confirm the resolution (close) as the link's requester", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},
+		{method: "GET", path: "/items/{id}/reopen", summary: "What a mailed reopen link will do", public: true, html: true, status: 200, h: s.actionLink(notify.ActionReopen)},
+		{method: "POST", path: "/items/{id}/reopen", summary: "Reopen the item as the link's requester", public: true, html: true, status: 200, h: s.actionLink(notify.ActionReopen)},
 		{method: "GET", path: "/static/report.css", summary: "Stylesheet", public: true, raw: s.stylesheet, status: 200},
 	}
 	actions := make([]string, 0, len(actionFields))

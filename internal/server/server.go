@@ -16,6 +16,7 @@ import (
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/auth"
 	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/notify"
 )
 
 // Options configures a Server. Everything it needs is passed in; it reads
@@ -42,6 +43,7 @@ type Server struct {
 
 	metrics *metrics
 	tokens  tokenCache
+	keys    *notify.Keys // signs and checks the action links mailed to requesters
 
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte
@@ -71,6 +73,9 @@ func New(opt Options) (*Server, error) {
 		stats = opt.Desk.Store().Stats
 	}
 	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics(stats)}
+	if opt.Desk != nil {
+		s.keys = &notify.Keys{Store: opt.Desk.Store()}
+	}
 	s.readyNote.Store("starting")
 	return s, nil
 }

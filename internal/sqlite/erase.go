@@ -34,6 +34,7 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 		if err := json.Unmarshal(data, &p); err != nil {
 			return fmt.Errorf("erase %s: %w", id, err)
 		}
+		oldEmail := p.Email
 		p.Name, p.Email, p.Identities, p.Erased = "Erased person", "erased-"+id+"@erased.invalid", nil, true
 		data, err := json.Marshal(&p)
 		if err != nil {
@@ -51,6 +52,13 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 			{`UPDATE attachments SET name = ? WHERE uploaded_by = ?`, []any{Redacted, id}},
 			{`UPDATE item_content SET title = ?, description = '', form = '{}'
 				WHERE item IN (SELECT id FROM items WHERE requested_by = ? OR requested_for = ?)`, []any{Redacted, id, id}},
+			// Mail kept for retries holds names, addresses and titles:
+			// what was sent to them or about their items goes, and what
+			// was not sent yet never will be.
+			{`UPDATE deliveries SET payload = X'', target = ?, last_error = CASE WHEN status = 'pending' THEN 'erased' ELSE last_error END,
+				status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END
+				WHERE channel = 'email' AND (target = ? OR item IN (SELECT id FROM items WHERE requested_by = ? OR requested_for = ?))`,
+				[]any{Redacted, oldEmail, id, id}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {

@@ -52,6 +52,11 @@ func Run(t *testing.T, open Opener) {
 		{"KnowledgeFromItem", testKnowledgeFromItem},
 		{"KnowledgeDeflection", testKnowledgeDeflection},
 		{"KnowledgeConcurrentSaves", testKnowledgeConcurrentSaves},
+		{"FiringsOnce", testFiringsOnce},
+		{"DeliveryClaims", testDeliveryClaims},
+		{"WebhooksAndSecrets", testWebhooksAndSecrets},
+		{"NotifyExactlyOnce", testNotifyExactlyOnce},
+		{"ErasureRedactsMail", testErasureRedactsMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
