@@ -7,7 +7,7 @@ import (
 )
 
 // ConditionFields are the work item fields a condition may test.
-var conditionFields = []string{"kind", "category", "service", "priority", "impact", "urgency", "organisation"}
+var conditionFields = []string{"kind", "category", "service", "priority", "impact", "urgency", "organisation", "status", "step", "team"}
 
 // ConditionFields returns the fields a condition may name.
 func ConditionFields() []string { return slices.Clone(conditionFields) }

@@ -624,7 +624,8 @@ func (d *decision) approverEntry(a *Approval) (string, bool) {
 	for _, ap := range a.Approvers {
 		match := ap.Role != "" && slices.Contains(d.env.Actor.Roles, ap.Role) ||
 			ap.Team != "" && slices.Contains(d.env.Actor.Teams, ap.Team) ||
-			ap.Person != "" && ap.Person == d.env.Actor.ID
+			ap.Person != "" && ap.Person == d.env.Actor.ID ||
+			ap.Rule != "" && RuleActor(ap.Rule) == d.env.Actor.ID
 		if match && !decided[ap.String()] {
 			return ap.String(), true
 		}

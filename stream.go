@@ -133,11 +133,13 @@ type Approval struct {
 	OnReject    string     `json:"on_reject"`
 }
 
-// Approver names one approver: a role, a team or a person (exactly one is set).
+// Approver names one approver: a role, a team, a person or an automation
+// rule (exactly one is set). A rule approves only where a step lists it.
 type Approver struct {
 	Role   string `json:"role,omitempty"`
 	Team   string `json:"team,omitempty"`
 	Person string `json:"person,omitempty"`
+	Rule   string `json:"rule,omitempty"`
 }
 
 // String renders a as "role:cab", "team:service-desk" or "person:alice".
@@ -147,6 +149,8 @@ func (a Approver) String() string {
 		return "role:" + a.Role
 	case a.Team != "":
 		return "team:" + a.Team
+	case a.Rule != "":
+		return RuleActor(a.Rule)
 	default:
 		return "person:" + a.Person
 	}

@@ -280,13 +280,13 @@ func (c *checker) checkApproval(p string, st *Step, ids []string) {
 	}
 	for j, who := range a.Approvers {
 		set := 0
-		for _, v := range []string{who.Role, who.Team, who.Person} {
+		for _, v := range []string{who.Role, who.Team, who.Person, who.Rule} {
 			if v != "" {
 				set++
 			}
 		}
 		if set != 1 {
-			c.errorf(fmt.Sprintf("%s.approvers[%d]", ap, j), "", "approver names %d of role, team and person; expected exactly one", set)
+			c.errorf(fmt.Sprintf("%s.approvers[%d]", ap, j), "", "approver names %d of role, team, person and rule; expected exactly one", set)
 		}
 	}
 	if a.Quorum != QuorumAll && a.Quorum < 1 {

@@ -314,8 +314,22 @@ func (w *WorkItem) ConditionFields() map[string]string {
 	return map[string]string{
 		"kind": string(w.Kind), "category": w.Category, "service": w.Service,
 		"priority": string(w.Priority), "impact": strconv.Itoa(w.Impact), "urgency": strconv.Itoa(w.Urgency),
-		"organisation": w.Organisation,
+		"organisation": w.Organisation, "status": string(w.Status), "step": w.visitStep(), "team": w.visitTeam(),
 	}
+}
+
+func (w *WorkItem) visitStep() string {
+	if w.Visit == nil {
+		return ""
+	}
+	return w.Visit.Step
+}
+
+func (w *WorkItem) visitTeam() string {
+	if w.Visit == nil {
+		return ""
+	}
+	return w.Visit.Team
 }
 
 // addOnce appends v unless it is empty or present already.

@@ -53,6 +53,10 @@ type Change struct {
 	// Improvement is the register entry of an improvement item, saved
 	// (inserted or replaced) with the events.
 	Improvement *svcflow.Improvement
+	// Firing is an automation rule's firing that caused the events: it is
+	// recorded with them, and the change fails with ErrConflict when it is
+	// recorded already.
+	Firing *Firing
 }
 
 // SLAMark makes an SLA crossing unique: the change that records it fails
@@ -216,6 +220,7 @@ type Store interface {
 	Improvements
 	Knowledge
 	Outbox
+	Rules
 	Close() error
 }
 

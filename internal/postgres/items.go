@@ -125,6 +125,9 @@ func queueProjection(b *pgx.Batch, c *desk.Change) error {
 		b.Queue(`INSERT INTO sla_marks (item, clock, kind, since_ns) VALUES ($1, $2, $3, $4)`,
 			w.ID, string(m.Clock), string(m.Kind), m.Since.UnixNano())
 	}
+	if f := c.Firing; f != nil {
+		b.Queue(`INSERT INTO firings (rule, item, seq, created_ns) VALUES ($1, $2, $3, $4)`, f.Rule, f.Item, f.Seq, f.Created.UnixNano())
+	}
 	if a := c.Attachment; a != nil {
 		b.Queue(`INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			a.ID, a.Item, a.Name, a.ContentType, a.Size, a.SHA256, a.UploadedBy, a.Created.UnixNano())

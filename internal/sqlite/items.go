@@ -118,6 +118,15 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			return fmt.Errorf("SLA mark on %s: %w", w.ID, err)
 		}
 	}
+	if f := c.Firing; f != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO firings (rule, item, seq, created_ns) VALUES (?, ?, ?, ?)`, f.Rule, f.Item, f.Seq, f.Created.UnixNano())
+		if isUniqueViolation(err) {
+			return desk.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("firing %s on %s: %w", f.Rule, w.ID, err)
+		}
+	}
 	if a := c.Attachment; a != nil {
 		if err := s.insertAttachment(ctx, tx, a); err != nil {
 			return fmt.Errorf("insert attachment on %s: %w", w.ID, err)

@@ -57,6 +57,10 @@ func Run(t *testing.T, open Opener) {
 		{"WebhooksAndSecrets", testWebhooksAndSecrets},
 		{"NotifyExactlyOnce", testNotifyExactlyOnce},
 		{"ErasureRedactsMail", testErasureRedactsMail},
+		{"ChangeApprovals", testChangeApprovals},
+		{"RulesFireOnce", testRulesFireOnce},
+		{"AutoClose", testAutoClose},
+		{"ProblemFromIncidents", testProblemFromIncidents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

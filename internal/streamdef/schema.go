@@ -191,6 +191,7 @@ func (d *decoder) approval(n *yaml.Node, path string, a *svcflow.Approval) {
 					{"role", false, d.text(&who.Role)},
 					{"team", false, d.text(&who.Team)},
 					{"person", false, d.text(&who.Person)},
+					{"rule", false, d.text(&who.Rule)},
 				})
 				a.Approvers = append(a.Approvers, who)
 			})

@@ -1,0 +1,539 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+)
+
+// Configuration events of automation rules.
+const (
+	EventRuleSaved   svcflow.EventType = "rule_saved"
+	EventRuleDeleted svcflow.EventType = "rule_deleted"
+)
+
+// RulesCursor is the rule engine's place in the event log.
+const RulesCursor = "rules"
+
+// Rules stores automation rules. Rule firings share the outbox's firings
+// (unique by rule, item and triggering event); a firing that changes an
+// item travels in the item's Change, so the firing and what it did commit
+// together or not at all.
+type Rules interface {
+	PutRule(ctx context.Context, r *svcflow.Rule, event svcflow.Event) error
+	Rule(ctx context.Context, id string) (*svcflow.Rule, error)
+	AllRules(ctx context.Context) ([]*svcflow.Rule, error)
+	DeleteRule(ctx context.Context, id string, event svcflow.Event) error
+	// FiringRecorded reports whether a firing is recorded.
+	FiringRecorded(ctx context.Context, rule, item string, seq int64) (bool, error)
+	// ItemsOnCI returns the ids of the items of a kind linked to a
+	// configuration item and created in [from, to], oldest first.
+	ItemsOnCI(ctx context.Context, ci string, kind svcflow.Kind, from, to time.Time) ([]string, error)
+}
+
+// manager allows managers and admins.
+func manager(actor *svcflow.Person) error {
+	if actor == nil || !actor.Role.AtLeast(svcflow.RoleManager) {
+		return svcflow.Errorf(svcflow.ErrForbidden, "only managers and admins may read automation rules")
+	}
+	return nil
+}
+
+// checkRule validates a rule as a whole, naming the first field at fault.
+func checkRule(r *svcflow.Rule) error {
+	ds := r.Validate()
+	if len(ds) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, x := range ds {
+		msgs = append(msgs, x.Path+": "+x.Message)
+	}
+	return &svcflow.Error{Code: svcflow.ErrInvalid, Field: ds[0].Path, Message: strings.Join(msgs, "; ")}
+}
+
+// SaveRule creates or replaces a rule (admins), with a configuration event.
+func (d *Desk) SaveRule(ctx context.Context, actor *svcflow.Person, r *svcflow.Rule) error {
+	if actor != nil {
+		if err := admin(actor); err != nil {
+			return err
+		}
+	}
+	if err := checkRule(r); err != nil {
+		return err
+	}
+	if err := d.store.PutRule(ctx, r, d.configEvent(actor, EventRuleSaved, r.ID)); err != nil {
+		return fmt.Errorf("save rule %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Rule returns one rule (managers and admins).
+func (d *Desk) Rule(ctx context.Context, actor *svcflow.Person, id string) (*svcflow.Rule, error) {
+	if err := manager(actor); err != nil {
+		return nil, err
+	}
+	r, err := d.store.Rule(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, svcflow.Errorf(svcflow.ErrNotFound, "no rule %s", id)
+	}
+	return r, err
+}
+
+// ListRules returns every rule, by id (managers and admins).
+func (d *Desk) ListRules(ctx context.Context, actor *svcflow.Person) ([]*svcflow.Rule, error) {
+	if err := manager(actor); err != nil {
+		return nil, err
+	}
+	return d.store.AllRules(ctx)
+}
+
+// SetRuleEnabled switches a rule on or off (admins).
+func (d *Desk) SetRuleEnabled(ctx context.Context, actor *svcflow.Person, id string, on bool) (*svcflow.Rule, error) {
+	if err := admin(actor); err != nil {
+		return nil, err
+	}
+	r, err := d.Rule(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Enabled = on
+	return r, d.SaveRule(ctx, actor, r)
+}
+
+// DeleteRule removes a rule (admins); its recorded firings stay.
+func (d *Desk) DeleteRule(ctx context.Context, actor *svcflow.Person, id string) error {
+	if _, err := d.Rule(ctx, actor, id); err != nil {
+		return err
+	}
+	if err := admin(actor); err != nil {
+		return err
+	}
+	return d.store.DeleteRule(ctx, id, d.configEvent(actor, EventRuleDeleted, id))
+}
+
+// InstallRules saves the given rules that are not stored yet, as the
+// system: shipped defaults arrive once and are the admins' to change.
+func (d *Desk) InstallRules(ctx context.Context, rules []*svcflow.Rule) (int, error) {
+	n := 0
+	for _, r := range rules {
+		if _, err := d.store.Rule(ctx, r.ID); err == nil {
+			continue
+		} else if !errors.Is(err, ErrNotFound) {
+			return n, err
+		}
+		if err := d.SaveRule(ctx, nil, r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (d *Desk) enabledRules(ctx context.Context) ([]*svcflow.Rule, error) {
+	all, err := d.store.AllRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(r *svcflow.Rule) bool { return !r.Enabled }), nil
+}
+
+// itemAt folds an item's events up to a version: the item as that event
+// left it, whatever happened since.
+func itemAt(history []svcflow.Event, version int) (*svcflow.WorkItem, error) {
+	w := &svcflow.WorkItem{}
+	for _, e := range history {
+		if e.Version > version {
+			break
+		}
+		if err := w.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	if w.Version != version {
+		return nil, fmt.Errorf("item history of %s ends at version %d, before %d", w.ID, w.Version, version)
+	}
+	return w, nil
+}
+
+// CommandEnd returns the version of the last event the command that wrote
+// an event wrote: the events after it with the same time and actor. A rule
+// sees the item as the whole command left it (a new item with its CIs
+// linked), as nobody could see it in between.
+func CommandEnd(history []svcflow.Event, version int) int {
+	i := slices.IndexFunc(history, func(e svcflow.Event) bool { return e.Version == version })
+	if i < 0 {
+		return version
+	}
+	for i+1 < len(history) && history[i+1].Time.Equal(history[i].Time) && history[i+1].Actor == history[i].Actor {
+		i++
+	}
+	return history[i].Version
+}
+
+// RulePass reads one batch of events after the rule engine's cursor and
+// fires the enabled rules that match, each firing once however many
+// instances run passes at once; then it moves the cursor past the batch.
+// Rules with a delay (After) are RuleTick's. more says a full batch was
+// read.
+func (d *Desk) RulePass(ctx context.Context, batch int) (fired int, more bool, err error) {
+	if batch <= 0 {
+		batch = 200
+	}
+	cursor, err := d.store.Cursor(ctx, RulesCursor)
+	if err != nil {
+		return 0, false, err
+	}
+	events, err := d.store.Events(ctx, cursor, batch)
+	if err != nil || len(events) == 0 {
+		return 0, false, err
+	}
+	rules, err := d.enabledRules(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	rules = slices.DeleteFunc(rules, func(r *svcflow.Rule) bool { return r.After.Calendar > 0 })
+	var items []string
+	for _, e := range events {
+		if e.Item == ConfigSubject || slices.Contains(items, e.Item) {
+			continue
+		}
+		if slices.ContainsFunc(rules, func(r *svcflow.Rule) bool { return r.Triggers(e) }) {
+			items = append(items, e.Item)
+		}
+	}
+	if len(items) > 0 {
+		histories, err := d.store.EventsOfItems(ctx, items)
+		if err != nil {
+			return 0, false, err
+		}
+		contents, err := d.store.ItemContents(ctx, items)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, e := range events {
+			if !slices.Contains(items, e.Item) {
+				continue
+			}
+			h := histories[e.Item]
+			w, err := itemAt(h, CommandEnd(h, e.Version))
+			if err != nil {
+				return fired, false, err
+			}
+			in := svcflow.RuleInput{Event: e, Item: w, Title: contents[e.Item].Title, Description: contents[e.Item].Description, Now: e.Time}
+			for _, r := range rules {
+				if !r.Matches(in) {
+					continue
+				}
+				ok, err := d.fire(ctx, r, in)
+				if err != nil {
+					return fired, false, fmt.Errorf("rule %s on %s@%d: %w", r.ID, e.Item, e.Seq, err)
+				}
+				if ok {
+					fired++
+				}
+			}
+		}
+	}
+	if err := d.store.AdvanceCursor(ctx, RulesCursor, events[len(events)-1].Seq); err != nil {
+		return fired, false, err
+	}
+	return fired, len(events) == batch, nil
+}
+
+// RunRules passes until the engine has caught up with the log.
+func (d *Desk) RunRules(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, more, err := d.RulePass(ctx, 0)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+// StartRulesAtEnd moves a rule engine that has never run to the end of the
+// log: switching rules on acts on what happens from then on, not on the
+// whole history.
+func (d *Desk) StartRulesAtEnd(ctx context.Context) error {
+	cur, err := d.store.Cursor(ctx, RulesCursor)
+	if err != nil || cur > 0 {
+		return err
+	}
+	st, err := d.store.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	return d.store.AdvanceCursor(ctx, RulesCursor, st.LastSeq)
+}
+
+// ruleTickLimit bounds the items one tick looks at per rule.
+const ruleTickLimit = 5000
+
+// RuleTick fires the delayed rules (After) whose time has come: an item
+// whose last event triggers the rule and lies After in the past, with the
+// conditions holding on the item as that event left it. The firing's key
+// is the triggering event, so an item fires once per quiet period.
+func (d *Desk) RuleTick(ctx context.Context) (int, error) {
+	rules, err := d.enabledRules(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rules = slices.DeleteFunc(rules, func(r *svcflow.Rule) bool { return r.After.Calendar <= 0 })
+	if len(rules) == 0 {
+		return 0, nil
+	}
+	now := d.now()
+	open := []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}
+	items, err := d.store.ListItems(ctx, ItemFilter{Statuses: open, Limit: ruleTickLimit})
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for k := 0; k < len(items); k += slaEventsChunk {
+		var ids []string
+		for _, w := range items[k:min(k+slaEventsChunk, len(items))] {
+			if slices.ContainsFunc(rules, func(r *svcflow.Rule) bool { return !now.Before(w.Updated.Add(r.After.Calendar)) }) {
+				ids = append(ids, w.ID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		histories, err := d.store.EventsOfItems(ctx, ids)
+		if err != nil {
+			return fired, err
+		}
+		contents, err := d.store.ItemContents(ctx, ids)
+		if err != nil {
+			return fired, err
+		}
+		for _, id := range ids {
+			h := histories[id]
+			if len(h) == 0 {
+				continue
+			}
+			last := h[len(h)-1]
+			w, err := itemAt(h, last.Version)
+			if err != nil {
+				return fired, err
+			}
+			for _, r := range rules {
+				in := svcflow.RuleInput{Event: last, Item: w, Title: contents[id].Title, Description: contents[id].Description, Now: r.Due(last)}
+				if now.Before(r.Due(last)) || !r.Matches(in) {
+					continue
+				}
+				ok, err := d.fire(ctx, r, in)
+				if err != nil {
+					return fired, fmt.Errorf("rule %s on %s@%d: %w", r.ID, id, last.Seq, err)
+				}
+				if ok {
+					fired++
+				}
+			}
+		}
+	}
+	return fired, nil
+}
+
+// ruleEnv is the decision environment of a rule acting on an item: the
+// rule is the actor, with no roles or teams, so it approves only where an
+// approval step lists it.
+func (d *Desk) ruleEnv(ctx context.Context, r *svcflow.Rule, w *svcflow.WorkItem) (svcflow.Env, error) {
+	s, err := d.stream(ctx, w.Stream, w.StreamRevision)
+	if err != nil {
+		return svcflow.Env{}, err
+	}
+	env, err := d.env(ctx, System, w, s)
+	if err != nil {
+		return env, err
+	}
+	env.Actor = svcflow.Actor{ID: svcflow.RuleActor(r.ID)}
+	return env, nil
+}
+
+// fire runs a rule's actions on an item once: the firing is recorded with
+// the events its actions cause, in one transaction, or alone when no
+// action applies (a closed item, an approval that does not list the rule),
+// so it is not tried again. It returns false when the firing was recorded
+// already (another instance, an earlier pass).
+func (d *Desk) fire(ctx context.Context, r *svcflow.Rule, in svcflow.RuleInput) (bool, error) {
+	key := Firing{Rule: svcflow.RuleActor(r.ID), Item: in.Event.Item, Seq: in.Event.Seq, Created: d.now()}
+	if done, err := d.store.FiringRecorded(ctx, key.Rule, key.Item, key.Seq); err != nil || done {
+		return false, err
+	}
+	for _, a := range r.Then {
+		if a.OpenProblem != nil {
+			return d.openProblem(ctx, r, *a.OpenProblem, in, key)
+		}
+	}
+	for attempt := 0; attempt <= maxRetries; attempt++ {
+		cur, err := d.store.Item(ctx, in.Event.Item)
+		if err != nil {
+			return false, err
+		}
+		env, err := d.ruleEnv(ctx, r, cur)
+		if err != nil {
+			return false, err
+		}
+		planned := r.Plan(in, d.matrix())
+		w := cur
+		var events []svcflow.Event
+		var extra []*Change
+		for _, p := range planned {
+			cmd := p.Command
+			if p.Action == "link_knowledge" {
+				if cmd, err = d.knowledgeLink(ctx, w, in); err != nil {
+					return false, err
+				}
+			}
+			if cmd == nil {
+				continue
+			}
+			res, err := svcflow.Decide(w, env, cmd)
+			if err != nil {
+				continue // refused on this item's state: the other actions still run
+			}
+			cs := changesOf(res, 0)
+			events = append(events, res.Events...)
+			extra = append(extra, cs[1:]...)
+			w = res.Item
+		}
+		if len(events) == 0 {
+			return d.store.RecordFiring(ctx, key)
+		}
+		main := &Change{Item: w, Expected: cur.Version, Events: events, Firing: &key}
+		err = d.store.Append(ctx, append([]*Change{main}, extra...)...)
+		if errors.Is(err, ErrConflict) {
+			done, ferr := d.store.FiringRecorded(ctx, key.Rule, key.Item, key.Seq)
+			if ferr != nil || done {
+				return false, ferr
+			}
+			continue // the item changed meanwhile: decide again on fresh state
+		}
+		return err == nil, err
+	}
+	return false, svcflow.Errorf(svcflow.ErrConflict, "%s kept changing; rule %s will not fire on it", in.Event.Item, r.ID)
+}
+
+// knowledgeLink returns the link to the published article that best
+// matches the item's title, or nil when there is none or it is linked.
+func (d *Desk) knowledgeLink(ctx context.Context, w *svcflow.WorkItem, in svcflow.RuleInput) (svcflow.Command, error) {
+	if strings.TrimSpace(in.Title) == "" {
+		return nil, nil
+	}
+	arts, err := d.store.SearchArticles(ctx, ArticleFilter{Text: in.Title, Any: true,
+		Statuses: []svcflow.ArticleStatus{svcflow.ArticlePublished}, Limit: 1})
+	if err != nil || len(arts) == 0 {
+		return nil, err
+	}
+	if slices.Contains(w.Links, svcflow.Link{Type: svcflow.LinkKnowledge, Other: arts[0].ID}) {
+		return nil, nil
+	}
+	return svcflow.AddLink{Type: svcflow.LinkKnowledge, Other: arts[0].ID}, nil
+}
+
+func (d *Desk) matrix() svcflow.PriorityMatrix {
+	if d.mat != nil {
+		return *d.mat
+	}
+	return svcflow.DefaultPriorityMatrix
+}
+
+// ProblemKey is the firing key of a problem opened for a configuration
+// item: the rule, the CI and the period of the window the trigger falls
+// in, so one CI gets at most one problem per window from one rule, however
+// many incidents and instances race to open it.
+func ProblemKey(rule, ci string, within time.Duration, at time.Time) (item string, seq int64) {
+	return "ci:" + ci, at.UnixNano() / int64(within)
+}
+
+// openProblem opens a problem for each configuration item of an incident
+// that has, counting it, at least Threshold incidents created within the
+// window before the trigger; the incidents get a caused-by link to it.
+func (d *Desk) openProblem(ctx context.Context, r *svcflow.Rule, p svcflow.ProblemTrigger, in svcflow.RuleInput, key Firing) (bool, error) {
+	rec, err := d.store.RecordFiring(ctx, key)
+	if err != nil || !rec {
+		return false, err
+	}
+	w := in.Item
+	if w.Kind != svcflow.KindIncident {
+		return true, nil
+	}
+	actor := &svcflow.Person{ID: svcflow.RuleActor(r.ID), Role: svcflow.RoleAgent}
+	for _, l := range w.Links {
+		if l.Type != svcflow.LinkCI {
+			continue
+		}
+		ids, err := d.store.ItemsOnCI(ctx, l.Other, svcflow.KindIncident, in.Event.Time.Add(-p.Within.Calendar), in.Event.Time)
+		if err != nil {
+			return true, err
+		}
+		if len(ids) < p.Threshold {
+			continue
+		}
+		item, seq := ProblemKey(r.ID, l.Other, p.Within.Calendar, in.Event.Time)
+		pkey := Firing{Rule: key.Rule, Item: item, Seq: seq, Created: d.now()}
+		if done, err := d.store.FiringRecorded(ctx, pkey.Rule, pkey.Item, pkey.Seq); err != nil || done {
+			if err != nil {
+				return true, err
+			}
+			continue
+		}
+		v, err := d.open(ctx, actor, OpenInput{
+			Kind:        svcflow.KindProblem,
+			Title:       fmt.Sprintf("%d incidents on %s within %s", len(ids), l.Other, p.Within),
+			Description: fmt.Sprintf("Opened by rule %s: incidents %s.", r.ID, strings.Join(ids, ", ")),
+			Service:     w.Service, Organisation: w.Organisation, Impact: w.Impact, Urgency: w.Urgency,
+			RequestedFor: actor.ID, CIs: []string{l.Other},
+		}, nil, func(c *Change) { c.Firing = &pkey })
+		if errors.Is(err, ErrConflict) {
+			continue // another instance opened it first
+		}
+		if err != nil {
+			return true, fmt.Errorf("open a problem for %s: %w", l.Other, err)
+		}
+		for _, id := range ids {
+			_, err := d.actAs(ctx, actor, id, svcflow.AddLink{Type: svcflow.LinkCausedBy, Other: v.Item.ID})
+			if err != nil && svcflow.ErrorCodeOf(err) != svcflow.ErrConflict {
+				return true, fmt.Errorf("link %s to %s: %w", id, v.Item.ID, err)
+			}
+		}
+	}
+	return true, nil
+}
+
+// actAs decides and stores one command as a rule on an item's current
+// state, deciding again when another writer got there first.
+func (d *Desk) actAs(ctx context.Context, actor *svcflow.Person, id string, cmd svcflow.Command) (*svcflow.WorkItem, error) {
+	for attempt := 0; ; attempt++ {
+		w, err := d.store.Item(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		s, err := d.stream(ctx, w.Stream, w.StreamRevision)
+		if err != nil {
+			return nil, err
+		}
+		env, err := d.env(ctx, actor, w, s)
+		if err != nil {
+			return nil, err
+		}
+		env.Actor = svcflow.Actor{ID: actor.ID}
+		res, err := svcflow.Decide(w, env, cmd)
+		if err != nil {
+			return nil, err
+		}
+		err = d.store.Append(ctx, changesOf(res, w.Version)...)
+		if errors.Is(err, ErrConflict) && attempt < maxRetries {
+			continue
+		}
+		return res.Item, err
+	}
+}

@@ -1,0 +1,7 @@
+-- Automation rules (desk.Rules), each stored as its JSON definition. Their
+-- firings go to the firings table, unique by (rule, item, seq).
+CREATE TABLE rules (
+	id         text PRIMARY KEY,
+	definition text NOT NULL
+);
+CREATE INDEX items_kind_created ON items (kind, created_ns);

@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// PutRule saves a rule and its configuration event.
+func (s *Store) PutRule(ctx context.Context, r *svcflow.Rule, e svcflow.Event) error {
+	def, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO rules (id, definition) VALUES ($1, $2)
+			ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`, r.ID, string(def))
+		if err != nil {
+			return fmt.Errorf("save rule %s: %w", r.ID, err)
+		}
+		return appendConfigEvent(ctx, tx, e)
+	})
+}
+
+func decodeRule(def string) (*svcflow.Rule, error) {
+	var r svcflow.Rule
+	if err := json.Unmarshal([]byte(def), &r); err != nil {
+		return nil, fmt.Errorf("decode rule: %w", err)
+	}
+	return &r, nil
+}
+
+// Rule loads one rule.
+func (s *Store) Rule(ctx context.Context, id string) (*svcflow.Rule, error) {
+	var def string
+	err := s.pool.QueryRow(ctx, `SELECT definition FROM rules WHERE id = $1`, id).Scan(&def)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, desk.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load rule %s: %w", id, err)
+	}
+	return decodeRule(def)
+}
+
+// AllRules loads every rule, by id.
+func (s *Store) AllRules(ctx context.Context) ([]*svcflow.Rule, error) {
+	rows, err := s.pool.Query(ctx, `SELECT definition FROM rules ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list rules: %w", err)
+	}
+	defer rows.Close()
+	var out []*svcflow.Rule
+	for rows.Next() {
+		var def string
+		if err := rows.Scan(&def); err != nil {
+			return nil, err
+		}
+		r, err := decodeRule(def)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRule removes a rule and writes its configuration event.
+func (s *Store) DeleteRule(ctx context.Context, id string, e svcflow.Event) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM rules WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("delete rule %s: %w", id, err)
+		}
+		if res.RowsAffected() == 0 {
+			return desk.ErrNotFound
+		}
+		return appendConfigEvent(ctx, tx, e)
+	})
+}
+
+// FiringRecorded reports whether a firing is recorded.
+func (s *Store) FiringRecorded(ctx context.Context, rule, item string, seq int64) (bool, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM firings WHERE rule = $1 AND item = $2 AND seq = $3`, rule, item, seq).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("firing %s on %s@%d: %w", rule, item, seq, err)
+	}
+	return n > 0, nil
+}
+
+// ItemsOnCI lists the items of a kind on a configuration item created in
+// [from, to], oldest first.
+func (s *Store) ItemsOnCI(ctx context.Context, ci string, kind svcflow.Kind, from, to time.Time) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT i.id FROM item_cis c JOIN items i ON i.id = c.item
+		WHERE c.ci = $1 AND i.kind = $2 AND i.created_ns BETWEEN $3 AND $4 ORDER BY i.created_ns, i.num`,
+		ci, string(kind), from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("items on %s: %w", ci, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
