@@ -58,6 +58,7 @@ func commands() []command {
 		{"import", "import people, teams, services or cis from CSV, all or nothing", runImport},
 		{"erase", "erase a person's personal data: erase person ID", runErase},
 		{"kb", "manage knowledge articles: kb list|search|show|add|publish|retire", runKB},
+		{"rules", "manage automation rules: rules list|show|validate|load|enable|disable|delete|dry-run", runRules},
 		{"migrate-store", "copy the embedded store into PostgreSQL, checked: migrate-store --from DIR --to URL", runMigrateStore},
 		{"backup", "copy the embedded store while it runs: backup BACKUP_DIR", runBackup},
 		{"restore", "restore a backup into an empty data directory: restore BACKUP_DIR", runRestore},

@@ -130,12 +130,17 @@ func serve(ctx context.Context, e *env, name string, args []string) error {
 			return err
 		}
 	}
+	if err := startRules(ctx, d); err != nil {
+		return err
+	}
 	tickCtx, stopTicker := context.WithCancel(ctx)
 	tickerDone := make(chan struct{})
 	go func() { defer close(tickerDone); runSLATicker(tickCtx, d, log, *slaEvery) }()
 	improveDone := make(chan struct{})
 	go func() { defer close(improveDone); runImproveJob(tickCtx, d, log, *improveEvery) }()
-	defer func() { stopTicker(); <-tickerDone; <-improveDone }() // before the store closes
+	rulesDone := make(chan struct{})
+	go func() { defer close(rulesDone); runRulesJob(tickCtx, d, log) }()
+	defer func() { stopTicker(); <-tickerDone; <-improveDone; <-rulesDone }() // before the store closes
 	linkBase := strings.TrimSuffix(cmp.Or(*publicURL, "http://"+ln.Addr().String()), "/")
 	consumers, worker := newNotifier(store, mc, from, linkBase, srv.DeliveryObserver())
 	for _, c := range consumers {

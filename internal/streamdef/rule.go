@@ -46,6 +46,10 @@ func ParseRules(name string, data []byte) ([]*svcflow.Rule, []Diagnostic) {
 	var rules []*svcflow.Rule
 	var paths []string
 	single := &svcflow.Rule{Enabled: true}
+	top := d.ruleFields(single)
+	for i := range top {
+		top[i].required = false // required of a single rule only; checked below
+	}
 	fields := append([]field{
 		{"schema", true, d.text(&schema)},
 		{"rules", false, func(v *yaml.Node, p string) {
@@ -56,7 +60,7 @@ func ParseRules(name string, data []byte) ([]*svcflow.Rule, []Diagnostic) {
 				paths = append(paths, ip)
 			})
 		}},
-	}, d.ruleFields(single)...)
+	}, top...)
 	if !d.mapping(root, "", "a rule file", fields) {
 		return nil, d.diags
 	}
@@ -66,12 +70,19 @@ func ParseRules(name string, data []byte) ([]*svcflow.Rule, []Diagnostic) {
 	_, hasRules := d.pos["rules"]
 	_, hasID := d.pos["id"]
 	switch {
+	case hasRules && len(rules) == 0:
+		d.diags = append(d.diags, placeIn(name, d.pos, svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: "rules", Message: "an empty list; expected at least one rule"}))
 	case hasRules && hasID:
 		d.errorf(root, "", "", "give the fields of one rule or a list under rules:, not both")
 	case !hasRules:
 		if _, ok := d.pos["then"]; !ok && !hasID {
 			d.errorf(root, "", "", "no rule; expected the fields of one rule (id, name, on, then) or a list under rules:")
 		} else {
+			for _, f := range d.ruleFields(single) {
+				if _, ok := d.pos[f.name]; f.required && !ok {
+					d.errorf(root, f.name, "", "missing field %q in a rule", f.name)
+				}
+			}
 			rules, paths = []*svcflow.Rule{single}, []string{""}
 		}
 	}
