@@ -50,8 +50,8 @@ func checkRule(r *svcflow.Rule) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	var msgs []string
-	for _, x := range ds {
+	msgs := []string{ds[0].Message} // the error names the first field itself
+	for _, x := range ds[1:] {
 		msgs = append(msgs, x.Path+": "+x.Message)
 	}
 	return &svcflow.Error{Code: svcflow.ErrInvalid, Field: ds[0].Path, Message: strings.Join(msgs, "; ")}

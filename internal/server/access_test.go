@@ -117,6 +117,14 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/webhooks/{id}/disable":                  admins,
 		"POST /api/v1/webhooks/{id}/enable":                   admins,
 		"GET /api/v1/webhooks/{id}/deliveries":                admins,
+		"GET /api/v1/rules":                                   managers,
+		"POST /api/v1/rules":                                  admins,
+		"POST /api/v1/rules/dry-run":                          managers,
+		"GET /api/v1/rules/{id}":                              managers,
+		"POST /api/v1/rules/{id}/enable":                      admins,
+		"POST /api/v1/rules/{id}/disable":                     admins,
+		"DELETE /api/v1/rules/{id}":                           admins,
+		"POST /api/v1/rules/{id}/dry-run":                     managers,
 	}
 	requesterActions := map[string]bool{"comment": true, "feedback": true, "close": true, "reopen": true, "cancel": true, "watch": true, "approve": true, "reject": true}
 	for a := range actionFields {
@@ -152,6 +160,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"PATCH /api/v1/knowledge/articles/{id}": `{"cause":"a loose cable"}`,
 		"POST /api/v1/knowledge/suggestions":    `{"text":"matrix"}`,
 		"POST /api/v1/webhooks":                 `{"url":"https://hooks.example.org/%d","events":["*"]}`,
+		"POST /api/v1/rules":                    `{"rule":{"id":"rule-%d","name":"R","on":["created"],"then":[{"route":"network"}]}}`,
+		"POST /api/v1/rules/dry-run":            `{"yaml":"schema: svcflow/rule/v1\nid: r\nname: R\non: [created]\nthen: {route: network}\n"}`,
 	}
 	e := newTestEnv(t)
 	e.must(201, "ada", "POST", "/api/v1/cis", map[string]any{"id": "mail-db", "name": "Mail database", "class": "database"})
@@ -196,6 +206,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 				var a struct{ ID string }
 				e.must(201, "ursula", "POST", "/api/v1/work-items/"+it.ID+"/attachments?name=a.txt", "hello", "Content-Type", "text/plain").json(t, &a)
 				path = "/api/v1/attachments/" + a.ID
+			case strings.HasPrefix(rt.path, "/api/v1/rules/{id}"):
+				rule := fmt.Sprintf("rule-x%d", n) // a fresh one: an earlier call may have deleted the last
+				e.must(201, "ada", "POST", "/api/v1/rules", map[string]any{"rule": map[string]any{"id": rule, "name": "R", "on": []string{"created"}, "then": []any{map[string]any{"route": "network"}}}})
+				path = strings.ReplaceAll(rt.path, "{id}", rule)
 			case strings.HasPrefix(rt.path, "/api/v1/webhooks/{id}"):
 				hook := fmt.Sprintf("hook-%d", n) // a fresh one: an earlier call may have deleted the last
 				e.must(201, "ada", "POST", "/api/v1/webhooks", map[string]any{"id": hook, "url": "https://hooks.example.org/x", "events": []string{"*"}})

@@ -134,10 +134,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"scenarios":["schema: svcflow/scenario/v1"],"replications":3}`))
 	f.Add([]byte(`{"title":"VPN","keywords":["a",1],"known_error":"yes","problems":null}`))
 	f.Add([]byte(`{"text":"forgot my password","service":7,"article":"KB-1001"}`))
+	f.Add([]byte(`{"rule":{"id":"r","on":["created"],"after":"7d","then":[{"set":{"priority":"P1"}}]},"yaml":"id: x"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range []any{&createWorkItem{}, &patchWorkItem{}, &actionBody{}, &loginRequest{}, &savePerson{}, &saveService{},
 			&saveTeam{}, &saveOrg{}, &saveCI{}, &svcflow.SLAPolicy{}, &svcflow.Calendar{}, &simulationRequest{}, &raiseImprovement{}, &patchImprovement{},
-			&saveArticle{}, &suggestionRequest{}, &solvedRequest{}, &saveWebhook{}} {
+			&saveArticle{}, &suggestionRequest{}, &solvedRequest{}, &saveWebhook{}, &ruleRequest{}} {
 			err := decodeBytes(body, v)
 			if err != nil {
 				ae, ok := err.(*apiError)
