@@ -55,6 +55,9 @@ type RuleAction struct {
 	// OpenProblem opens a problem when enough incidents on one
 	// configuration item arrive within a window.
 	OpenProblem *ProblemTrigger `json:"open_problem,omitempty"`
+	// Notify posts the firing to a webhook (its id), through the outbox:
+	// at least once, under a stable delivery id.
+	Notify string `json:"notify,omitempty"`
 }
 
 // RuleSet changes fields of an item. Priority is reached by changing the
@@ -90,6 +93,8 @@ func (a RuleAction) Name() string {
 		return "link_knowledge"
 	case a.OpenProblem != nil:
 		return "open_problem"
+	case a.Notify != "":
+		return "notify"
 	}
 	return ""
 }
@@ -172,19 +177,22 @@ func (r *Rule) Validate() []Diagnostic {
 		}
 	}
 	if len(r.Then) == 0 {
-		add("then", "no actions; expected at least one of route, assign, set, approve, close, link_knowledge, open_problem")
+		add("then", "no actions; expected at least one of route, assign, set, approve, close, link_knowledge, open_problem, notify")
 	}
 	for i, a := range r.Then {
 		p := fmt.Sprintf("then[%d]", i)
 		n := 0
-		for _, set := range []bool{a.Route != "", a.Assign != "", a.Set != nil, a.Approve, a.Close, a.LinkKnowledge, a.OpenProblem != nil} {
+		for _, set := range []bool{a.Route != "", a.Assign != "", a.Set != nil, a.Approve, a.Close, a.LinkKnowledge, a.OpenProblem != nil, a.Notify != ""} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			add(p, "an action names %d things to do; expected exactly one of route, assign, set, approve, close, link_knowledge, open_problem", n)
+			add(p, "an action names %d things to do; expected exactly one of route, assign, set, approve, close, link_knowledge, open_problem, notify", n)
 			continue
+		}
+		if a.Notify != "" && !IsKebab(a.Notify) {
+			add(p+".notify", "%q is not a webhook id", a.Notify)
 		}
 		if a.Route != "" && !IsKebab(a.Route) {
 			add(p+".route", "%q is not a team id", a.Route)
@@ -274,7 +282,8 @@ func (r *Rule) Matches(in RuleInput) bool {
 func (r *Rule) Due(e Event) time.Time { return e.Time.Add(r.After.Calendar) }
 
 // PlannedAction is one action of a firing: the command it becomes, or nil
-// for the actions that need the store to decide (knowledge, problems).
+// for the actions that need the store to decide (knowledge, problems,
+// notifications).
 type PlannedAction struct {
 	Action  string  `json:"action"`
 	Command Command `json:"-"`

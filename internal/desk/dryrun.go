@@ -198,6 +198,16 @@ func (d *Desk) dryFire(ctx context.Context, r *svcflow.Rule, in svcflow.RuleInpu
 			}
 		case "open_problem":
 			a.Note = "counted across items by the live engine; not replayed"
+		case "notify":
+			dl, err := d.ruleDelivery(ctx, r, r.Then[len(f.Actions)].Notify, e, w)
+			if err != nil {
+				return f, err
+			}
+			a.Accepted = dl != nil
+			a.Note = "no active webhook " + r.Then[len(f.Actions)].Notify
+			if dl != nil {
+				a.Note = "would post to " + dl.Target
+			}
 		}
 		if cmd != nil {
 			a.Command = svcflow.CommandName(cmd)

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -405,6 +406,19 @@ func (d *Desk) fire(ctx context.Context, r *svcflow.Rule, in svcflow.RuleInput) 
 			extra = append(extra, cs[1:]...)
 			w = res.Item
 		}
+		key.Deliveries = nil
+		for _, a := range r.Then {
+			if a.Notify == "" {
+				continue
+			}
+			dl, err := d.ruleDelivery(ctx, r, a.Notify, in.Event, w)
+			if err != nil {
+				return false, err
+			}
+			if dl != nil {
+				key.Deliveries = append(key.Deliveries, *dl)
+			}
+		}
 		if len(events) == 0 {
 			return d.store.RecordFiring(ctx, key)
 		}
@@ -536,4 +550,36 @@ func (d *Desk) actAs(ctx context.Context, actor *svcflow.Person, id string, cmd 
 		}
 		return res.Item, err
 	}
+}
+
+// EventRuleFired is the type of what a rule's notify action posts.
+const EventRuleFired = "rule_fired"
+
+// RuleFiredPayload is the body a notify action posts to its webhook: the
+// rule, the triggering event and the item after the rule's actions.
+type RuleFiredPayload struct {
+	ID    string            `json:"id"` // the delivery id, as in the Idempotency-Key header
+	Type  string            `json:"type"`
+	Rule  string            `json:"rule"`
+	Event svcflow.Event     `json:"event"`
+	Item  *svcflow.WorkItem `json:"item"`
+}
+
+// ruleDelivery makes the delivery of a notify action, or nil when the
+// webhook is gone or disabled.
+func (d *Desk) ruleDelivery(ctx context.Context, r *svcflow.Rule, webhook string, e svcflow.Event, w *svcflow.WorkItem) (*Delivery, error) {
+	h, err := d.store.Webhook(ctx, webhook)
+	if errors.Is(err, ErrNotFound) || err == nil && !h.Active {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	id := NewDeliveryID()
+	body, err := json.Marshal(RuleFiredPayload{ID: id, Type: EventRuleFired, Rule: r.ID, Event: e, Item: w})
+	if err != nil {
+		return nil, err
+	}
+	return &Delivery{ID: id, Rule: svcflow.RuleActor(r.ID), Item: e.Item, Seq: e.Seq, Channel: ChannelWebhook, Webhook: h.ID,
+		Target: h.URL, EventType: EventRuleFired, Payload: body, NextAttempt: d.now()}, nil
 }

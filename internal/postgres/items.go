@@ -127,6 +127,12 @@ func queueProjection(b *pgx.Batch, c *desk.Change) error {
 	}
 	if f := c.Firing; f != nil {
 		b.Queue(`INSERT INTO firings (rule, item, seq, created_ns) VALUES ($1, $2, $3, $4)`, f.Rule, f.Item, f.Seq, f.Created.UnixNano())
+		for _, d := range f.Deliveries {
+			b.Queue(`INSERT INTO deliveries (id, rule, item, seq, channel, webhook, target, event_type, payload,
+				status, attempts, next_ns, created_ns, updated_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13)`,
+				d.ID, f.Rule, f.Item, f.Seq, d.Channel, d.Webhook, d.Target, d.EventType, d.Payload,
+				desk.DeliveryPending, d.NextAttempt.UnixNano(), f.Created.UnixNano(), f.Created.UnixNano())
+		}
 	}
 	if a := c.Attachment; a != nil {
 		b.Queue(`INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

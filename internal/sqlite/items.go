@@ -126,6 +126,15 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 		if err != nil {
 			return fmt.Errorf("firing %s on %s: %w", f.Rule, w.ID, err)
 		}
+		for _, d := range f.Deliveries {
+			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, rule, item, seq, channel, webhook, target, event_type, payload,
+				status, attempts, next_ns, created_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+				d.ID, f.Rule, f.Item, f.Seq, d.Channel, d.Webhook, d.Target, d.EventType, d.Payload,
+				desk.DeliveryPending, d.NextAttempt.UnixNano(), f.Created.UnixNano(), f.Created.UnixNano())
+			if err != nil {
+				return fmt.Errorf("record delivery %s: %w", d.ID, err)
+			}
+		}
 	}
 	if a := c.Attachment; a != nil {
 		if err := s.insertAttachment(ctx, tx, a); err != nil {

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -139,8 +141,11 @@ func testRulesFireOnce(t *testing.T, s desk.Store) {
 	rule := &svcflow.Rule{ID: "vpn-to-network", Name: "VPN incidents go to the network team", Enabled: true,
 		On: []svcflow.EventType{svcflow.EventCreated, svcflow.EventStepRequeued}, If: `kind == incident`,
 		Text: &svcflow.TextMatch{Matches: `\bvpn\b`},
-		Then: []svcflow.RuleAction{{Route: "network"}, {Set: &svcflow.RuleSet{Priority: svcflow.P2}}}}
+		Then: []svcflow.RuleAction{{Route: "network"}, {Set: &svcflow.RuleSet{Priority: svcflow.P2}}, {Notify: "network-chat"}}}
 	if err := f.desk.SaveRule(ctx, f.admin, rule); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.CreateWebhook(ctx, f.admin, desk.WebhookInput{ID: "network-chat", URL: "http://127.0.0.1:1/chat", Events: []string{"rule_fired"}, Active: true}); err != nil {
 		t.Fatal(err)
 	}
 	var vpn []string
@@ -180,6 +185,25 @@ func testRulesFireOnce(t *testing.T, s desk.Store) {
 	}
 	if n, err := f.desk.RunRules(ctx); n != 0 || err != nil {
 		t.Errorf("a pass after catching up fired %d: %v", n, err)
+	}
+	// One delivery per firing to the webhook, with the item as the rule
+	// left it.
+	ds, err := s.Deliveries(ctx, desk.DeliveryFilter{Webhook: "network-chat", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != len(vpn) {
+		t.Fatalf("%d deliveries, want %d", len(ds), len(vpn))
+	}
+	for _, d := range ds {
+		var p desk.RuleFiredPayload
+		if err := json.Unmarshal(d.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		if d.Rule != "rule:vpn-to-network" || d.EventType != "rule_fired" || p.ID != d.ID || p.Rule != "vpn-to-network" ||
+			p.Item.ID != d.Item || p.Item.Priority != svcflow.P2 || !slices.Contains(vpn, d.Item) {
+			t.Errorf("delivery %+v, payload %+v", d, p)
+		}
 	}
 }
 

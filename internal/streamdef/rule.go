@@ -173,6 +173,7 @@ func (d *decoder) ruleAction(n *yaml.Node, path string) svcflow.RuleAction {
 		{"approve", false, d.boolean(&a.Approve)},
 		{"close", false, d.boolean(&a.Close)},
 		{"link_knowledge", false, d.boolean(&a.LinkKnowledge)},
+		{"notify", false, d.text(&a.Notify)},
 		{"open_problem", false, func(v *yaml.Node, p string) {
 			a.OpenProblem = &svcflow.ProblemTrigger{}
 			d.mapping(v, p, "a problem trigger", []field{
