@@ -274,8 +274,41 @@ func (d *Desk) StartRulesAtEnd(ctx context.Context) error {
 	return d.store.AdvanceCursor(ctx, RulesCursor, st.LastSeq)
 }
 
-// ruleTickLimit bounds the items one tick looks at per rule.
-const ruleTickLimit = 5000
+// ruleTickPage is how many items a tick reads at once.
+const ruleTickPage = 500
+
+// tickStatuses returns the statuses whose items the delayed rules may fire
+// on: those their conditions name (status == resolved), else every status
+// an item can still change in.
+func tickStatuses(rules []*svcflow.Rule) []svcflow.Status {
+	var out []svcflow.Status
+	for _, r := range rules {
+		named := false
+		if c, err := svcflow.ParseCondition(r.If); err == nil && r.If != "" {
+			for _, cl := range c.Clauses {
+				if cl.Field == "status" && cl.Op != "!=" {
+					named = true
+					for _, v := range cl.Values {
+						out = append(out, svcflow.Status(v))
+					}
+				}
+			}
+		}
+		if !named {
+			out = append(out, svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// itemNumber is the number in an item id ("INC-1042"), the keyset of item
+// lists.
+func itemNumber(id string) int64 {
+	var n int64
+	fmt.Sscan(id[strings.LastIndexByte(id, '-')+1:], &n)
+	return n
+}
 
 // RuleTick fires the delayed rules (After) whose time has come: an item
 // whose last event triggers the rule and lies After in the past, with the
@@ -291,52 +324,67 @@ func (d *Desk) RuleTick(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := d.now()
-	open := []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}
-	items, err := d.store.ListItems(ctx, ItemFilter{Statuses: open, Limit: ruleTickLimit})
-	if err != nil {
-		return 0, err
-	}
 	fired := 0
-	for k := 0; k < len(items); k += slaEventsChunk {
+	f := ItemFilter{Statuses: tickStatuses(rules), Limit: ruleTickPage}
+	for {
+		items, err := d.store.ListItems(ctx, f)
+		if err != nil || len(items) == 0 {
+			return fired, err
+		}
 		var ids []string
-		for _, w := range items[k:min(k+slaEventsChunk, len(items))] {
+		for _, w := range items {
 			if slices.ContainsFunc(rules, func(r *svcflow.Rule) bool { return !now.Before(w.Updated.Add(r.After.Calendar)) }) {
 				ids = append(ids, w.ID)
 			}
 		}
-		if len(ids) == 0 {
+		n, err := d.tickItems(ctx, rules, ids, now)
+		fired += n
+		if err != nil || len(items) < ruleTickPage {
+			return fired, err
+		}
+		next := itemNumber(items[len(items)-1].ID)
+		if f.Before != 0 && next >= f.Before {
+			return fired, fmt.Errorf("rule tick: item list did not move past %d", f.Before)
+		}
+		f.Before = next
+	}
+}
+
+// tickItems fires the delayed rules that are due on the given items.
+func (d *Desk) tickItems(ctx context.Context, rules []*svcflow.Rule, ids []string, now time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	histories, err := d.store.EventsOfItems(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	contents, err := d.store.ItemContents(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for _, id := range ids {
+		h := histories[id]
+		if len(h) == 0 {
 			continue
 		}
-		histories, err := d.store.EventsOfItems(ctx, ids)
+		last := h[len(h)-1]
+		w, err := itemAt(h, last.Version)
 		if err != nil {
 			return fired, err
 		}
-		contents, err := d.store.ItemContents(ctx, ids)
-		if err != nil {
-			return fired, err
-		}
-		for _, id := range ids {
-			h := histories[id]
-			if len(h) == 0 {
+		for _, r := range rules {
+			in := svcflow.RuleInput{Event: last, Item: w, Title: contents[id].Title, Description: contents[id].Description, Now: r.Due(last)}
+			if now.Before(r.Due(last)) || !r.Matches(in) {
 				continue
 			}
-			last := h[len(h)-1]
-			w, err := itemAt(h, last.Version)
+			ok, err := d.fire(ctx, r, in)
 			if err != nil {
-				return fired, err
+				return fired, fmt.Errorf("rule %s on %s@%d: %w", r.ID, id, last.Seq, err)
 			}
-			for _, r := range rules {
-				in := svcflow.RuleInput{Event: last, Item: w, Title: contents[id].Title, Description: contents[id].Description, Now: r.Due(last)}
-				if now.Before(r.Due(last)) || !r.Matches(in) {
-					continue
-				}
-				ok, err := d.fire(ctx, r, in)
-				if err != nil {
-					return fired, fmt.Errorf("rule %s on %s@%d: %w", r.ID, id, last.Seq, err)
-				}
-				if ok {
-					fired++
-				}
+			if ok {
+				fired++
 			}
 		}
 	}
@@ -509,6 +557,10 @@ func (d *Desk) openProblem(ctx context.Context, r *svcflow.Rule, p svcflow.Probl
 		}, nil, func(c *Change) { c.Firing = &pkey })
 		if errors.Is(err, ErrConflict) {
 			continue // another instance opened it first
+		}
+		var refused *svcflow.Error
+		if errors.As(err, &refused) {
+			continue // the installation cannot open problems (no stream for them): the firing stands, done
 		}
 		if err != nil {
 			return true, fmt.Errorf("open a problem for %s: %w", l.Other, err)
