@@ -332,3 +332,41 @@ func containsLink(ls []svcflow.Link, l svcflow.Link) bool {
 	}
 	return false
 }
+
+// testRuleLinksKnowledge: a rule links the published article that best
+// matches a new item's title, as the rule; an item no article matches
+// gets no link, and its firing is recorded all the same.
+func testRuleLinksKnowledge(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	SeedArticles(t, s)
+	arts, err := s.SearchArticles(ctx, desk.ArticleFilter{Text: "Mailbox full", Limit: 1})
+	if err != nil || len(arts) != 1 {
+		t.Fatalf("%v %v", arts, err)
+	}
+	rule := &svcflow.Rule{ID: "suggest-knowledge", Name: "Link knowledge", Enabled: true,
+		On: []svcflow.EventType{svcflow.EventCreated}, If: `kind == incident`, Then: []svcflow.RuleAction{{LinkKnowledge: true}}}
+	if err := f.desk.SaveRule(ctx, f.admin, rule); err != nil {
+		t.Fatal(err)
+	}
+	mail := f.open("My mailbox is full again", desk.OpenInput{})
+	other := f.open("Printer out of toner", desk.OpenInput{})
+	if n := passRules(t, f.desk, 2); n != 2 {
+		t.Errorf("%d firings, want 2", n)
+	}
+	w, _ := s.Item(ctx, mail.ID)
+	if !containsLink(w.Links, svcflow.Link{Type: svcflow.LinkKnowledge, Other: arts[0].ID}) {
+		t.Errorf("links %+v, want %s", w.Links, arts[0].ID)
+	}
+	evs, _ := s.ItemEvents(ctx, mail.ID)
+	if last := evs[len(evs)-1]; last.Type != svcflow.EventLinked || last.Actor != "rule:suggest-knowledge" {
+		t.Errorf("last event %+v", last)
+	}
+	if w, _ := s.Item(ctx, other.ID); len(w.Links) != 0 {
+		t.Errorf("links of an item no article matches: %+v", w.Links)
+	}
+	oevs, _ := s.ItemEvents(ctx, other.ID)
+	if ok, err := s.FiringRecorded(ctx, "rule:suggest-knowledge", other.ID, oevs[0].Seq); err != nil || !ok {
+		t.Errorf("no firing recorded on %s's creation: %v %v", other.ID, ok, err)
+	}
+}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"RulesFireOnce", testRulesFireOnce},
 		{"AutoClose", testAutoClose},
 		{"ProblemFromIncidents", testProblemFromIncidents},
+		{"RuleLinksKnowledge", testRuleLinksKnowledge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
