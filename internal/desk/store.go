@@ -53,6 +53,8 @@ type Change struct {
 	// Improvement is the register entry of an improvement item, saved
 	// (inserted or replaced) with the events.
 	Improvement *svcflow.Improvement
+	// Feedback is a feedback entry given with the events.
+	Feedback *Feedback
 }
 
 // SLAMark makes an SLA crossing unique: the change that records it fails
@@ -214,6 +216,7 @@ type Store interface {
 	Blobs
 	SLASchedules
 	Improvements
+	FeedbackStore
 	Knowledge
 	Outbox
 	Close() error
