@@ -1,5 +1,7 @@
 package demo
 
+import "github.com/svcflow/svcflow"
+
 // The words of the demo: titles and comments people would write. They
 // carry no logic; they make the demo read like a real desk.
 
@@ -133,14 +135,28 @@ var demands = []struct{ service, title, story string }{
 		"As a sales assistant I want to see a customer's loyalty points at the till so that I can offer rewards."},
 }
 
-var improvementIdeas = []string{
-	"Auto-approve low-risk roles in the HR application",
-	"Publish a known-error article for VPN disconnects",
-	"Cut the approval wait for new laptops",
-	"Pre-stage laptops before new hires start",
-	"Raise the first-contact fix rate for Outlook issues",
-	"Self-service unlock for locked accounts",
-	"Weekly review of the oldest open incidents",
+// improvementIdeas are the register's ideas, each with the one metric
+// that will say whether it worked.
+var improvementIdeas = []struct {
+	title, problem, action, stream string
+	metric                         svcflow.Metric
+	direction                      svcflow.Direction
+	target                         float64
+}{
+	{"Auto-approve low-risk roles in the HR application", "Most access requests wait for an approval that is never refused",
+		"Let the approval step approve low-risk roles by itself", "hr-app-access", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 2 * 3600},
+	{"Publish a known-error article for VPN disconnects", "The desk rediscovers the same VPN workaround every week",
+		"Write the workaround up as a known error and link it from VPN incidents", "restore-live-service", svcflow.MetricFCRRate, svcflow.Increase, 0.6},
+	{"Cut the approval wait for new laptops", "Laptop requests sit for days before a manager approves them",
+		"Pre-approve standard laptops within the budget", "request-fulfilment", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 24 * 3600},
+	{"Pre-stage laptops before new hires start", "New starters wait for a laptop on their first day",
+		"Image and label laptops the week before the start date", "new-hire-onboarding", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 3 * 24 * 3600},
+	{"Raise the first-contact fix rate for Outlook issues", "Simple Outlook problems are passed to second line",
+		"Give the desk a checklist for the five commonest Outlook faults", "restore-live-service", svcflow.MetricFCRRate, svcflow.Increase, 0.7},
+	{"Self-service unlock for locked accounts", "Locked accounts make up a large part of the calls before nine",
+		"Let people unlock their own accounts from the portal", "password-reset", svcflow.MetricTimeToResolveP50, svcflow.Decrease, 600},
+	{"Weekly review of the oldest open incidents", "Some incidents are resolved, then reopened a week later",
+		"Review the oldest open and recently reopened incidents every Monday", "restore-live-service", svcflow.MetricReopenRate, svcflow.Decrease, 0.05},
 }
 
 var agentReplies = []string{
