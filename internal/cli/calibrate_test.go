@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/demo"
-	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/eventlog"
 	"github.com/svcflow/svcflow/internal/flow"
 	"github.com/svcflow/svcflow/internal/library"
 	"github.com/svcflow/svcflow/internal/sim"
-	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
 // demoXES seeds the 30-day demo into a temporary store and exports its
@@ -25,37 +24,18 @@ func demoXES(t *testing.T, seed uint64) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	s := seededStore(t, dir, demo.Options{Days: 30, Seed: seed, End: time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)})
+	defer s.Close()
+	l, err := eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) { return s.Events(ctx, after, 5000) })
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer s.Close()
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: s, Now: clock.Now})
-	if _, err := demo.Seed(ctx, d, clock, demo.Options{Days: 30, Seed: seed, End: time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
-	x := eventlog.NewItemLog()
-	var after int64
-	for {
-		evs, err := s.Events(ctx, after, 5000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, ev := range evs {
-			x.Add(ev)
-		}
-		after = evs[len(evs)-1].Seq
 	}
 	path := filepath.Join(dir, "demo.xes")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := eventlog.WriteLogXES(f, x.Build()); err != nil {
+	if err := eventlog.WriteLogXES(f, l); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/demo"
 	"github.com/svcflow/svcflow/internal/desk"
-	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
 // TestImproveCommands raises an improvement from the top bottleneck of the
@@ -19,15 +18,7 @@ import (
 func TestImproveCommands(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: s, Now: clock.Now})
-	if _, err := demo.Seed(ctx, d, clock, demo.Options{Days: 5, Seed: 3, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	s := seededStore(t, dir, demo.Options{Days: 5, Seed: 3, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)})
 	people, err := s.People(ctx)
 	if err != nil {
 		t.Fatal(err)
