@@ -228,3 +228,24 @@ var requestDetails = map[string][]string{
 }
 
 var passwordTitles = []string{"Forgotten password", "Password expired while I was on leave", "Locked out after too many attempts"}
+
+// articles are the demo's knowledge base: the fixes the desk reaches for
+// most, published, so the portal has something to suggest.
+var articles = []struct {
+	title, symptoms, cause, resolution, workaround, service string
+	knownError                                              bool
+}{
+	{"Outlook keeps asking for the password", "Outlook shows the sign-in window again and again, even with the right password.",
+		"A cached credential from before the last password change.", "Remove the Office entries from Windows Credential Manager, then restart Outlook and sign in once.", "", "email", false},
+	{"Emails stuck in the outbox", "Messages stay in the outbox and are never sent.",
+		"Usually an attachment over the 25 MB limit, or Outlook working offline.", "Check that Outlook is not set to Work Offline; move large attachments to a shared folder and send a link.", "", "email", false},
+	{"VPN disconnects every few minutes", "The VPN connects, then drops after a few minutes, mostly on home Wi-Fi.",
+		"The VPN client's power saving on the network adapter, with the current client version.", "",
+		"Turn off power saving for the Wi-Fi adapter in Device Manager; a fixed client is being tested.", "vpn", true},
+	{"Cannot connect to the VPN from home", "The VPN client says the server cannot be reached.",
+		"The home router blocks the VPN's UDP port, or the client's certificate expired.", "Switch the client to TCP mode in its settings; if the certificate expired, renew it from the portal.", "", "vpn", false},
+	{"Locked out after too many password attempts", "The sign-in page says the account is locked.",
+		"Five wrong passwords in a row lock the account for 30 minutes.", "Unlock it yourself with the portal's password reset, or wait 30 minutes.", "", "accounts", false},
+	{"Receipt printer at the till prints blank receipts", "Receipts come out of the till printer blank.",
+		"Thermal paper loaded the wrong way round.", "Open the printer, turn the roll over so the shiny side faces the print head, and close it.", "", "pos", false},
+}
