@@ -89,10 +89,20 @@ func (d *decision) setStatus(to Status, reason string) error {
 	if from == to {
 		return nil
 	}
-	return d.emit(EventStatusChanged, "", func(e *Event) {
+	first := to == StatusResolved && d.w.FirstResolved.IsZero()
+	if err := d.emit(EventStatusChanged, "", func(e *Event) {
 		e.Before, e.After = string(from), string(to)
 		e.Data.Reason = reason
-	})
+	}); err != nil {
+		return err
+	}
+	if first && d.env.Stream.AsksFeedback(d.w.ID) {
+		return d.emit(EventFeedbackRequested, "", func(e *Event) {
+			e.Actor = SystemActor
+			e.Data.Person = d.w.RequestedBy
+		})
+	}
+	return nil
 }
 
 // OpenRequest is what a new work item starts with. Routing has chosen
@@ -228,7 +238,18 @@ type (
 		ID     string // the comment row holding the text
 		Public bool
 	}
-	GiveFeedback struct{ Score int }
+	// GiveFeedback is the requester's satisfaction; ID names the feedback
+	// entry that holds the comment, if any.
+	GiveFeedback struct {
+		Score int
+		ID    string
+	}
+	// GiveAgentFeedback is feedback from someone who worked the item;
+	// Score is optional (0).
+	GiveAgentFeedback struct {
+		Score int
+		ID    string
+	}
 	// Attach records a file added to the item; the bytes and the name live
 	// beside the log.
 	Attach struct{ ID string }
@@ -257,30 +278,31 @@ type (
 	}
 )
 
-func (Start) commandName() string        { return "start" }
-func (Complete) commandName() string     { return "complete" }
-func (Resolve) commandName() string      { return "resolve" }
-func (Pause) commandName() string        { return "pause" }
-func (Resume) commandName() string       { return "resume" }
-func (Requeue) commandName() string      { return "requeue" }
-func (Escalate) commandName() string     { return "escalate" }
-func (Assign) commandName() string       { return "assign" }
-func (Approve) commandName() string      { return "approve" }
-func (Reject) commandName() string       { return "reject" }
-func (Close) commandName() string        { return "close" }
-func (Reopen) commandName() string       { return "reopen" }
-func (Reclassify) commandName() string   { return "reclassify" }
-func (Cancel) commandName() string       { return "cancel" }
-func (Duplicate) commandName() string    { return "duplicate" }
-func (Swarm) commandName() string        { return "swarm" }
-func (AddComment) commandName() string   { return "comment" }
-func (GiveFeedback) commandName() string { return "feedback" }
-func (DoTask) commandName() string       { return "task" }
-func (Attach) commandName() string       { return "attach" }
-func (RecordSLA) commandName() string    { return "sla" }
-func (Watch) commandName() string        { return "watch" }
-func (AddLink) commandName() string      { return "link" }
-func (Update) commandName() string       { return "update" }
+func (Start) commandName() string             { return "start" }
+func (Complete) commandName() string          { return "complete" }
+func (Resolve) commandName() string           { return "resolve" }
+func (Pause) commandName() string             { return "pause" }
+func (Resume) commandName() string            { return "resume" }
+func (Requeue) commandName() string           { return "requeue" }
+func (Escalate) commandName() string          { return "escalate" }
+func (Assign) commandName() string            { return "assign" }
+func (Approve) commandName() string           { return "approve" }
+func (Reject) commandName() string            { return "reject" }
+func (Close) commandName() string             { return "close" }
+func (Reopen) commandName() string            { return "reopen" }
+func (Reclassify) commandName() string        { return "reclassify" }
+func (Cancel) commandName() string            { return "cancel" }
+func (Duplicate) commandName() string         { return "duplicate" }
+func (Swarm) commandName() string             { return "swarm" }
+func (AddComment) commandName() string        { return "comment" }
+func (GiveFeedback) commandName() string      { return "feedback" }
+func (GiveAgentFeedback) commandName() string { return "agent_feedback" }
+func (DoTask) commandName() string            { return "task" }
+func (Attach) commandName() string            { return "attach" }
+func (RecordSLA) commandName() string         { return "sla" }
+func (Watch) commandName() string             { return "watch" }
+func (AddLink) commandName() string           { return "link" }
+func (Update) commandName() string            { return "update" }
 
 // CommandName returns the name of a command as the API spells it.
 func CommandName(c Command) string { return c.commandName() }
@@ -292,7 +314,7 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		return Result{}, Errorf(ErrInternal, "decide %s on %s: stream %s not given", cmd.commandName(), w.ID, w.Stream)
 	}
 	switch cmd.(type) {
-	case AddComment, Watch, AddLink, Attach, RecordSLA:
+	case AddComment, Watch, AddLink, Attach, RecordSLA, GiveAgentFeedback:
 	case GiveFeedback:
 		if w.Status == StatusCancelled {
 			return Result{}, Errorf(ErrConflict, "%s was cancelled; there is nothing to give feedback on", w.ID)
@@ -344,6 +366,14 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		err = d.emit(EventCommented, d.step(), func(e *Event) { e.Data.Comment, e.Data.Public = c.ID, c.Public })
 	case GiveFeedback:
 		err = d.feedback(c)
+	case GiveAgentFeedback:
+		if c.Score < 0 || c.Score > 5 {
+			return Result{}, FieldErrorf("score", "score %d; expected 1 to 5, or none", c.Score)
+		}
+		if c.Score == 0 && c.ID == "" {
+			return Result{}, FieldErrorf("comment", "agent feedback needs a score or a comment")
+		}
+		err = d.emit(EventAgentFeedback, d.step(), func(e *Event) { e.Data.Score, e.Data.Comment = c.Score, c.ID })
 	case RecordSLA:
 		x := c.Crossing
 		err = d.emit(x.EventType(), d.step(), func(e *Event) {
@@ -928,7 +958,7 @@ func (d *decision) feedback(c GiveFeedback) error {
 	if d.env.Actor.ID != d.w.RequestedBy && d.env.Actor.ID != d.w.RequestedFor {
 		return Errorf(ErrForbidden, "only the requester gives feedback on %s", d.w.ID)
 	}
-	return d.emit(EventFeedback, d.step(), func(e *Event) { e.Data.Score = c.Score })
+	return d.emit(EventFeedback, d.step(), func(e *Event) { e.Data.Score, e.Data.Comment = c.Score, c.ID })
 }
 
 func (d *decision) doTask(c DoTask) error {

@@ -157,7 +157,7 @@ func TestRestorationWalkthrough(t *testing.T) {
 		"step_started:investigate reclassified:investigate step_completed:investigate step_entered:obtain-fix " +
 		"step_started:obtain-fix step_requeued:obtain-fix step_started:obtain-fix step_completed:obtain-fix " +
 		"step_entered:deploy-fix step_started:deploy-fix step_completed:deploy-fix step_entered:verify step_started:verify " +
-		"step_completed:verify status_changed:resolved step_entered:feedback step_started:feedback step_completed:feedback " +
+		"step_completed:verify status_changed:resolved feedback_requested step_entered:feedback step_started:feedback step_completed:feedback " +
 		"step_entered:improve step_started:improve step_completed:improve value_reached"
 	if got := d.types(id); got != wantTypes {
 		t.Errorf("events:\n got %s\nwant %s", got, wantTypes)
@@ -203,7 +203,7 @@ func TestFixedGoesStraightToValue(t *testing.T) {
 	if w.Status != svcflow.StatusResolved || w.Visit != nil || !w.ValueReached.Equal(at(9)) {
 		t.Errorf("fixed: %s visit %v value %v", w.Status, w.Visit, w.ValueReached)
 	}
-	if got := d.types(w.ID); !strings.HasSuffix(got, "step_completed:investigate value_reached status_changed:resolved") {
+	if got := d.types(w.ID); !strings.HasSuffix(got, "step_completed:investigate value_reached status_changed:resolved feedback_requested") {
 		t.Errorf("events: %s", got)
 	}
 	// Closing a resolved item that reached value needs no visit to end.
@@ -314,7 +314,7 @@ func TestCompletePausedResumesAtSameInstant(t *testing.T) {
 	d.do(w.ID, at(1), alice, svcflow.Start{})
 	d.do(w.ID, at(3), alice, svcflow.Pause{Reason: svcflow.HoldAwaitingVendor})
 	w = d.do(w.ID, at(13), alice, svcflow.Complete{Outcome: "fixed"})
-	if !strings.HasSuffix(d.types(w.ID), "step_paused:investigate status_changed:on_hold step_resumed:investigate status_changed:in_progress step_completed:investigate value_reached status_changed:resolved") {
+	if !strings.HasSuffix(d.types(w.ID), "step_paused:investigate status_changed:on_hold step_resumed:investigate status_changed:in_progress step_completed:investigate value_reached status_changed:resolved feedback_requested") {
 		t.Errorf("events: %s", d.types(w.ID))
 	}
 	v := svcflow.Visits(d.events[w.ID], time.Time{})[0]

@@ -30,6 +30,12 @@ const (
 	EventFieldChanged  EventType = "field_changed"
 	EventWatcherAdded  EventType = "watcher_added"
 	EventFeedback      EventType = "feedback_given"
+	// EventFeedbackRequested records that the requester is asked for
+	// feedback: at the first resolution, for items in the stream's sample.
+	EventFeedbackRequested EventType = "feedback_requested"
+	// EventAgentFeedback records feedback from someone who worked the
+	// item: on the work, the information they had, the stream.
+	EventAgentFeedback EventType = "agent_feedback_given"
 	EventReopened      EventType = "reopened"
 	EventAttached      EventType = "attachment_added"
 )

@@ -108,7 +108,8 @@ var ruleEvents = []EventType{
 	EventCreated, EventStepEntered, EventStepStarted, EventStepPaused, EventStepResumed, EventStepRequeued,
 	EventStepCompleted, EventStepExited, EventValueReached, EventStatusChanged, EventAssigned, EventSwarmJoined,
 	EventSwarmLeft, EventTaskDone, EventApprovalAsked, EventApprovalGiven, EventCommented, EventReclassified,
-	EventLinked, EventSpawned, EventFieldChanged, EventWatcherAdded, EventFeedback, EventReopened, EventAttached,
+	EventLinked, EventSpawned, EventFieldChanged, EventWatcherAdded, EventFeedback, EventFeedbackRequested, EventAgentFeedback,
+	EventReopened, EventAttached,
 	EventSLAWarning, EventSLABreached,
 }
 

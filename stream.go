@@ -1,6 +1,8 @@
 package svcflow
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -44,7 +46,23 @@ type ValueStream struct {
 	Default        bool              `json:"default,omitempty"`
 	EntryPoints    map[string]string `json:"entry_points,omitempty"`
 	ReopenTo       string            `json:"reopen_to,omitempty"`
-	Steps          []Step            `json:"steps"`
+	// FeedbackSample is the share of resolved items whose requester is
+	// asked for feedback, 0 to 1; nil asks every one.
+	FeedbackSample *float64 `json:"feedback_sample,omitempty"`
+	Steps          []Step   `json:"steps"`
+}
+
+// AsksFeedback reports whether an item of the stream is in its feedback
+// sample. The draw is a hash of the item's id, so it is the same wherever
+// and whenever it is decided, and even across items.
+func (s *ValueStream) AsksFeedback(item string) bool {
+	if s.FeedbackSample == nil {
+		return true
+	}
+	// SHA-256, not a short hash: ids differ only in their last digits,
+	// and FNV's high bits barely move with them (a 0.3 sample asked 26 %).
+	h := sha256.Sum256([]byte(item))
+	return float64(binary.BigEndian.Uint64(h[:8])>>11)/(1<<53) < *s.FeedbackSample
 }
 
 // AppliesTo says which work a stream takes. Each non-empty list narrows it;

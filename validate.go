@@ -135,6 +135,9 @@ func (s *ValueStream) Validate() []Diagnostic {
 			c.errorf("entry_points."+name, didYouMean(id, ids), "entry point %q names unknown step %q", name, id)
 		}
 	}
+	if f := s.FeedbackSample; f != nil && !(*f >= 0 && *f <= 1) {
+		c.errorf("feedback_sample", "", "feedback_sample %v; expected a share from 0 (ask no one) to 1 (ask every requester)", *f)
+	}
 	if s.ReopenTo == "" {
 		c.errorf("reopen_to", "", "missing reopen_to; expected the id of the step a reopened item re-enters")
 	} else if s.Step(s.ReopenTo) == nil {

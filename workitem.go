@@ -128,6 +128,8 @@ type WorkItem struct {
 	Workers        []string  `json:"workers,omitempty"` // every person who has worked or approved a step of it
 	Links          []Link    `json:"links,omitempty"`
 	Feedback       int       `json:"feedback,omitempty"`
+	// FeedbackRequested is when the requester was asked for feedback.
+	FeedbackRequested time.Time `json:"feedback_requested,omitzero"`
 }
 
 // Clone returns a deep copy, so a decision can be tried without touching
@@ -290,10 +292,12 @@ func (w *WorkItem) Apply(e Event) error {
 		}
 	case EventFeedback:
 		w.Feedback = d.Score
+	case EventFeedbackRequested:
+		w.FeedbackRequested = e.Time
 	case EventReopened:
 		w.Reopens++
 	case EventApprovalAsked, EventCommented, EventAttached, EventSLAWarning, EventSLABreached,
-		EventBaselineCaptured, EventImprovementEvaluated, EventRegisterChanged:
+		EventBaselineCaptured, EventImprovementEvaluated, EventRegisterChanged, EventAgentFeedback:
 		// recorded for the log; no state of their own
 	default:
 		return fmt.Errorf("apply: unknown event type %q", e.Type)

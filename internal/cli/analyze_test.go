@@ -14,10 +14,8 @@ import (
 	svcflow "github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/dataset"
 	"github.com/svcflow/svcflow/internal/demo"
-	"github.com/svcflow/svcflow/internal/desk"
 	"github.com/svcflow/svcflow/internal/flow"
 	"github.com/svcflow/svcflow/internal/golden"
-	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
 // helpdeskReport is the part of analyze --json the Helpdesk test reads.
@@ -267,15 +265,7 @@ func TestGenerateLog(t *testing.T) {
 func TestAnalyzeStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: s, Now: clock.Now})
-	if _, err := demo.Seed(ctx, d, clock, demo.Options{Days: 3, Seed: 11, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	s := seededStore(t, dir, demo.Options{Days: 3, Seed: 11, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)})
 	ids, err := itemIDs(ctx, s)
 	if err != nil {
 		t.Fatal(err)

@@ -44,15 +44,7 @@ func visitTimes(t *testing.T, s *sqlite.Store) (int, map[string][]svcflow.VisitT
 func TestErasePerson(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: s, Now: clock.Now})
-	if _, err := demo.Seed(ctx, d, clock, demo.Options{Days: 5, Seed: 3, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	s := seededStore(t, dir, demo.Options{Days: 5, Seed: 3, End: time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)})
 	// The requester with the most items, so the erasure touches a lot.
 	people, _ := s.People(ctx)
 	var victim *svcflow.Person
@@ -68,7 +60,7 @@ func TestErasePerson(t *testing.T) {
 	}
 	// A comment that mentions the person by name, by them.
 	items, _ := s.ListItems(ctx, desk.ItemFilter{Person: victim.ID, Limit: 1})
-	if _, _, err := d.PostComment(ctx, victim, items[0].ID, 0, "Regards, "+victim.Name+" <"+victim.Email+">", true); err != nil {
+	if _, _, err := desk.New(desk.Options{Store: s}).PostComment(ctx, victim, items[0].ID, 0, "Regards, "+victim.Name+" <"+victim.Email+">", true); err != nil {
 		t.Fatal(err)
 	}
 	nBefore, before := visitTimes(t, s)
@@ -79,7 +71,7 @@ func TestErasePerson(t *testing.T) {
 		t.Fatalf("erase: %s %s", out, errOut)
 	}
 
-	s, err = sqlite.Open(ctx, dir, sqlite.Options{})
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

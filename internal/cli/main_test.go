@@ -7,6 +7,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/svcflow/svcflow/internal/demo"
+	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/sqlite"
 )
 
 // childEnv makes the test binary act as the svcflow command, so tests can
@@ -21,4 +25,22 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// seededStore opens a store in dir with the demo seeded into it; the
+// caller closes it.
+func seededStore(t *testing.T, dir string, opt demo.Options) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: s, Now: clock.Now})
+	if _, err := demo.Seed(ctx, d, clock, opt); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	return s
 }

@@ -39,6 +39,7 @@ var storeTables = []struct {
 	{"items", []string{"id", "num", "kind", "stream", "stream_revision", "status", "priority", "category", "service", "organisation",
 		"requested_by", "requested_for", "team", "assignee", "step", "visit_state", "created_ns", "updated_ns", "version", "state"}},
 	{"improvements", []string{"id", "num", "data"}},
+	{"feedback", []string{"id", "num", "item", "stream", "person", "role", "score", "comment", "created_ns"}},
 	{"item_watchers", []string{"item", "person"}},
 	{"item_content", []string{"item", "title", "description", "form"}},
 	{"item_search", []string{"item", "title", "description", "comments"}},

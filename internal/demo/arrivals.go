@@ -298,11 +298,21 @@ func (s *sim) demand(i int) error {
 	return err
 }
 
+// improvement raises an idea of the register with its success criterion;
+// the register's job measures it once the window after its measuring
+// step begins has passed.
 func (s *sim) improvement(i int) error {
 	who := pick(s.rng, append(s.dir.agents("improvement-team"), s.dir.manager))
-	_, err := s.open(who, desk.OpenInput{
-		Kind: svcflow.KindImprovement, Title: improvementIdeas[i%len(improvementIdeas)],
-		Description: "From the monthly review of flow metrics and feedback.", Impact: 3, Urgency: 3,
-	}, nil)
-	return err
+	idea := improvementIdeas[i%len(improvementIdeas)]
+	v, err := s.d.RaiseImprovement(s.ctx, who, desk.RaiseInput{
+		Title: idea.title, Description: "From the monthly review of flow metrics and feedback.",
+		Register: svcflow.Improvement{ProblemObserved: idea.problem, ProposedAction: idea.action, Stream: idea.stream,
+			Criterion: svcflow.Criterion{Metric: idea.metric, Direction: idea.direction, Target: idea.target,
+				Window: svcflow.Duration{Calendar: 7 * 24 * time.Hour}}},
+	})
+	if err != nil {
+		return fmt.Errorf("demo: raise %q at %s: %w", idea.title, s.now.Format(time.RFC3339), err)
+	}
+	s.commands++
+	return s.update(s.track(v.Item, nil), v.Item)
 }

@@ -109,6 +109,9 @@ func Seed(ctx context.Context, d *desk.Desk, clock *Clock, opt Options) (Summary
 	if err := dir.save(ctx, d); err != nil {
 		return Summary{}, fmt.Errorf("demo: %w", err)
 	}
+	if err := publishArticles(ctx, d, dir.agents("knowledge-team")[0]); err != nil {
+		return Summary{}, err
+	}
 
 	s := &sim{
 		ctx: ctx, d: d, clock: clock, logf: opt.Logf,

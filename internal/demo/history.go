@@ -376,6 +376,8 @@ func (s *sim) next(it *item) {
 		return
 	}
 	switch {
+	case w.Kind == svcflow.KindImprovement && v.Step == desk.StepMeasuring:
+		return // the register's job measures it and completes the step
 	case st.Approval != nil:
 		if it.decideAt.IsZero() {
 			it.decideAt = s.later(it, s.now, s.approvalDelay(st))

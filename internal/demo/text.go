@@ -1,5 +1,7 @@
 package demo
 
+import "github.com/svcflow/svcflow"
+
 // The words of the demo: titles and comments people would write. They
 // carry no logic; they make the demo read like a real desk.
 
@@ -133,14 +135,28 @@ var demands = []struct{ service, title, story string }{
 		"As a sales assistant I want to see a customer's loyalty points at the till so that I can offer rewards."},
 }
 
-var improvementIdeas = []string{
-	"Auto-approve low-risk roles in the HR application",
-	"Publish a known-error article for VPN disconnects",
-	"Cut the approval wait for new laptops",
-	"Pre-stage laptops before new hires start",
-	"Raise the first-contact fix rate for Outlook issues",
-	"Self-service unlock for locked accounts",
-	"Weekly review of the oldest open incidents",
+// improvementIdeas are the register's ideas, each with the one metric
+// that will say whether it worked.
+var improvementIdeas = []struct {
+	title, problem, action, stream string
+	metric                         svcflow.Metric
+	direction                      svcflow.Direction
+	target                         float64
+}{
+	{"Auto-approve low-risk roles in the HR application", "Most access requests wait for an approval that is never refused",
+		"Let the approval step approve low-risk roles by itself", "hr-app-access", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 2 * 3600},
+	{"Publish a known-error article for VPN disconnects", "The desk rediscovers the same VPN workaround every week",
+		"Write the workaround up as a known error and link it from VPN incidents", "restore-live-service", svcflow.MetricFCRRate, svcflow.Increase, 0.6},
+	{"Cut the approval wait for new laptops", "Laptop requests sit for days before a manager approves them",
+		"Pre-approve standard laptops within the budget", "request-fulfilment", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 24 * 3600},
+	{"Pre-stage laptops before new hires start", "New starters wait for a laptop on their first day",
+		"Image and label laptops the week before the start date", "new-hire-onboarding", svcflow.MetricTimeToResolveMean, svcflow.Decrease, 3 * 24 * 3600},
+	{"Raise the first-contact fix rate for Outlook issues", "Simple Outlook problems are passed to second line",
+		"Give the desk a checklist for the five commonest Outlook faults", "restore-live-service", svcflow.MetricFCRRate, svcflow.Increase, 0.7},
+	{"Self-service unlock for locked accounts", "Locked accounts make up a large part of the calls before nine",
+		"Let people unlock their own accounts from the portal", "password-reset", svcflow.MetricTimeToResolveP50, svcflow.Decrease, 600},
+	{"Weekly review of the oldest open incidents", "Some incidents are resolved, then reopened a week later",
+		"Review the oldest open and recently reopened incidents every Monday", "restore-live-service", svcflow.MetricReopenRate, svcflow.Decrease, 0.05},
 }
 
 var agentReplies = []string{
@@ -212,3 +228,24 @@ var requestDetails = map[string][]string{
 }
 
 var passwordTitles = []string{"Forgotten password", "Password expired while I was on leave", "Locked out after too many attempts"}
+
+// articles are the demo's knowledge base: the fixes the desk reaches for
+// most, published, so the portal has something to suggest.
+var articles = []struct {
+	title, symptoms, cause, resolution, workaround, service string
+	knownError                                              bool
+}{
+	{"Outlook keeps asking for the password", "Outlook shows the sign-in window again and again, even with the right password.",
+		"A cached credential from before the last password change.", "Remove the Office entries from Windows Credential Manager, then restart Outlook and sign in once.", "", "email", false},
+	{"Emails stuck in the outbox", "Messages stay in the outbox and are never sent.",
+		"Usually an attachment over the 25 MB limit, or Outlook working offline.", "Check that Outlook is not set to Work Offline; move large attachments to a shared folder and send a link.", "", "email", false},
+	{"VPN disconnects every few minutes", "The VPN connects, then drops after a few minutes, mostly on home Wi-Fi.",
+		"The VPN client's power saving on the network adapter, with the current client version.", "",
+		"Turn off power saving for the Wi-Fi adapter in Device Manager; a fixed client is being tested.", "vpn", true},
+	{"Cannot connect to the VPN from home", "The VPN client says the server cannot be reached.",
+		"The home router blocks the VPN's UDP port, or the client's certificate expired.", "Switch the client to TCP mode in its settings; if the certificate expired, renew it from the portal.", "", "vpn", false},
+	{"Locked out after too many password attempts", "The sign-in page says the account is locked.",
+		"Five wrong passwords in a row lock the account for 30 minutes.", "Unlock it yourself with the portal's password reset, or wait 30 minutes.", "", "accounts", false},
+	{"Receipt printer at the till prints blank receipts", "Receipts come out of the till printer blank.",
+		"Thermal paper loaded the wrong way round.", "Open the printer, turn the roll over so the shiny side faces the print head, and close it.", "", "pos", false},
+}

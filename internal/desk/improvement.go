@@ -70,6 +70,13 @@ func (d *Desk) RaiseImprovement(ctx context.Context, actor *svcflow.Person, in R
 	}
 	var links []svcflow.Link
 	for i, s := range reg.Sources {
+		if s.Type == svcflow.SourceFeedback {
+			if _, err := d.store.FeedbackEntry(ctx, s.Ref); errors.Is(err, ErrNotFound) {
+				return nil, svcflow.FieldErrorf(fmt.Sprintf("sources[%d].ref", i), "no feedback %s", s.Ref)
+			} else if err != nil {
+				return nil, err
+			}
+		}
 		if s.Type != svcflow.SourceItem {
 			continue
 		}

@@ -57,6 +57,8 @@ type Change struct {
 	// recorded with them, and the change fails with ErrConflict when it is
 	// recorded already.
 	Firing *Firing
+	// Feedback is a feedback entry given with the events.
+	Feedback *Feedback
 }
 
 // SLAMark makes an SLA crossing unique: the change that records it fails
@@ -218,6 +220,7 @@ type Store interface {
 	Blobs
 	SLASchedules
 	Improvements
+	FeedbackStore
 	Knowledge
 	Outbox
 	Rules

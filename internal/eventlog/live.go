@@ -29,6 +29,9 @@ const (
 	AttrPriority = "priority"
 	AttrOrg      = "organisation"
 	AttrScore    = "score" // the requester's satisfaction, 1 to 5, the last one given
+	// AttrFeedbackAsked is "true" on items whose requester was asked for
+	// feedback (svcflow samples them per stream).
+	AttrFeedbackAsked = "feedback_asked"
 )
 
 // ItemLog builds a compact log from svcflow's own events, the live store's
@@ -41,7 +44,7 @@ type ItemLog struct {
 	b                                    *Builder
 	team, outcome                        int
 	kind, stream, service, priority, org int
-	score                                int
+	score, asked                         int
 	teamOf                               map[uint32]uint32 // case → team of its current visit
 	attrs                                []uint32
 }
@@ -53,6 +56,7 @@ func NewItemLog() *ItemLog {
 	x.team, x.outcome = b.EventColumn(AttrTeam), b.EventColumn(AttrOutcome)
 	x.kind, x.stream, x.service = b.CaseColumn(AttrKind), b.CaseColumn(AttrStream), b.CaseColumn(AttrService)
 	x.priority, x.org, x.score = b.CaseColumn(AttrPriority), b.CaseColumn(AttrOrg), b.CaseColumn(AttrScore)
+	x.asked = b.CaseColumn(AttrFeedbackAsked)
 	x.attrs = make([]uint32, 2)
 	return x
 }
@@ -106,6 +110,9 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		return
 	case e.Type == svcflow.EventFieldChanged && e.Data.Field == "priority":
 		x.setCase(caseOf(), x.priority, e.After)
+		return
+	case e.Type == svcflow.EventFeedbackRequested:
+		x.setCase(caseOf(), x.asked, "true")
 		return
 	case e.Type == svcflow.EventFeedback && e.Data.Score > 0:
 		x.setCase(caseOf(), x.score, strconv.Itoa(e.Data.Score))

@@ -80,11 +80,14 @@ func (r *run) endsInstance(i int) bool {
 // answered, the mean, how many gave each score, and the response rate over
 // the items that finished.
 type Satisfaction struct {
-	Attribute    string   `json:"attribute"`
-	Responses    int      `json:"responses"`
-	Mean         *float64 `json:"mean"`
-	Scores       [5]int   `json:"scores"` // how many gave 1, 2, 3, 4 and 5
+	Attribute string   `json:"attribute"`
+	Responses int      `json:"responses"`
+	Mean      *float64 `json:"mean"`
+	Scores    [5]int   `json:"scores"` // how many gave 1, 2, 3, 4 and 5
+	// ResponseRate is responses ÷ finished items, or where the log says
+	// which requesters were asked (Asked), answers ÷ those asked.
 	ResponseRate *float64 `json:"response_rate"`
+	Asked        *int     `json:"asked,omitempty"`
 }
 
 // satisfaction reads the score attribute (Options.ScoreAttr, default
@@ -131,5 +134,19 @@ func (r *run) satisfaction() *Satisfaction {
 	}
 	s.Mean = ratio(float64(sum), float64(s.Responses))
 	s.ResponseRate = ratio(float64(s.Responses), float64(finished))
+	if asked := r.l.CaseAttr(eventlog.AttrFeedbackAsked); asked != nil {
+		// Where the log says who was asked, the rate is of those asked.
+		n, answered := 0, 0
+		for c := range r.l.Cases() {
+			if asked.Values[c] != 0 {
+				n++
+				if caseCol != nil && scoreOf(caseCol.Values[c]) > 0 {
+					answered++
+				}
+			}
+		}
+		s.Asked = &n
+		s.ResponseRate = ratio(float64(answered), float64(n))
+	}
 	return s
 }

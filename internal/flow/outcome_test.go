@@ -1,7 +1,12 @@
 package flow
 
 import (
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/eventlog"
 )
 
 // outcomeRows is a completion log with a resolution point:
@@ -88,4 +93,40 @@ func TestBacklogGroups(t *testing.T) {
 		t.Errorf("groups: got %+v", g)
 	}
 	eq(t, "P1 mean", g.Values[1].Mean, 3600) // c3 ends in a done state: case_duration 1 h
+}
+
+// Where the log says which requesters were asked for feedback, the
+// response rate is of those asked: three items resolved, two asked, one
+// answered.
+func TestSatisfactionResponseRateOfThoseAsked(t *testing.T) {
+	x := eventlog.NewItemLog()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, asked := range []bool{true, true, false} {
+		id := fmt.Sprintf("INC-%d", 1001+i)
+		v := 0
+		add := func(typ svcflow.EventType, set func(*svcflow.Event)) {
+			v++
+			e := svcflow.Event{Item: id, Version: v, Time: t0.Add(time.Duration(v) * time.Minute), Type: typ}
+			if set != nil {
+				set(&e)
+			}
+			x.Add(e)
+		}
+		add(svcflow.EventCreated, func(e *svcflow.Event) { e.Data.Kind, e.Data.Stream = svcflow.KindIncident, "restore" })
+		add(svcflow.EventStatusChanged, func(e *svcflow.Event) { e.After = string(svcflow.StatusResolved) })
+		if asked {
+			add(svcflow.EventFeedbackRequested, nil)
+		}
+		if i == 0 {
+			add(svcflow.EventFeedback, func(e *svcflow.Event) { e.Data.Score = 4 })
+		}
+	}
+	m, err := Measure(x.Build(), LiveOptions(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Outcome.Satisfaction
+	if s == nil || s.Asked == nil || *s.Asked != 2 || s.Responses != 1 || s.ResponseRate == nil || *s.ResponseRate != 0.5 {
+		t.Errorf("satisfaction %+v, want 1 response of 2 asked", s)
+	}
 }

@@ -74,17 +74,36 @@ func Run(ctx context.Context, d *desk.Desk) (Pass, error) {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: measure %s: %v", id, r.Criterion.Metric, err))
 			continue
 		}
-		if j.baseline {
-			mean, _, _ := meanVar(values)
-			_, err = d.CaptureBaseline(ctx, id, j.v.Item.Version, svcflow.Baseline{From: j.from, To: j.to, Values: values, Mean: mean, Measured: now})
-		} else {
+		record := func(version int) error {
+			if j.baseline {
+				mean, _, _ := meanVar(values)
+				_, err := d.CaptureBaseline(ctx, id, version, svcflow.Baseline{From: j.from, To: j.to, Values: values, Mean: mean, Measured: now})
+				return err
+			}
 			e := Evaluate(r.Criterion, r.Baseline.Values, values)
 			e.From, e.To, e.Measured = j.from, j.to, now
-			_, err = d.RecordEvaluation(ctx, id, j.v.Item.Version, e)
+			_, err := d.RecordEvaluation(ctx, id, version, e)
+			return err
+		}
+		err = record(j.v.Item.Version)
+		// Another event on the item (an SLA warning, a comment) changes its
+		// version, not what was measured: the windows end in the past. So
+		// record again on the new version, unless the record is there now
+		// or the item has left the step it was measured in.
+		for attempt := 0; svcflow.ErrorCodeOf(err) == svcflow.ErrConflict && attempt < 3; attempt++ {
+			cur, lerr := d.Improvement(ctx, desk.System, id)
+			if lerr != nil {
+				return p, lerr
+			}
+			if j.baseline && cur.Register.Baseline != nil || !j.baseline && (cur.Register.Evaluation != nil ||
+				cur.Item.Visit == nil || cur.Item.Visit.Step != desk.StepMeasuring || !cur.Item.Visit.Entered.Equal(j.from)) {
+				break
+			}
+			err = record(cur.Item.Version)
 		}
 		switch {
 		case svcflow.ErrorCodeOf(err) == svcflow.ErrConflict:
-			continue // recorded by another instance, or changed: the next run sees
+			continue // recorded by another instance, or moved on: the next run sees
 		case err != nil:
 			return p, err
 		case j.baseline:

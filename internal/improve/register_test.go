@@ -338,3 +338,71 @@ func TestRegisterValidatesAQueueingChange(t *testing.T) {
 		t.Errorf("after the evaluation came %+v, want measuring completed as validated", c)
 	}
 }
+
+// Two instances running the register's job at once record each baseline
+// and each evaluation once: the loser of each race finds it recorded.
+func TestRegisterJobRecordsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a week of work through the engine")
+	}
+	const window = 7 * 24 * time.Hour
+	e := newEngine(t, 3, map[string]int{"service-desk": 2, "application-support": 2, "infrastructure-ops": 1})
+	e.rate = 0.5 // a quiet desk: the race is the point, not the load
+	owner := e.addPerson("improvement-team")
+	e.free["improvement-team"] = nil
+	approver := e.save(&svcflow.Person{ID: "pat", Name: "Pat Portfolio", Email: "pat@example.org", Role: svcflow.RoleAgent, Teams: []string{"portfolio-board"}})
+	e.runUntil(engineStart.Add(window + 24*time.Hour))
+	imp, err := e.d.RaiseImprovement(e.ctx, owner, desk.RaiseInput{Title: "Resolve sooner", Register: svcflow.Improvement{
+		ProblemObserved: "Incidents take long", ProposedAction: "Swarm on the oldest", Stream: "restore-live-service",
+		Criterion: svcflow.Criterion{Metric: svcflow.MetricTimeToResolveMean, Direction: svcflow.Decrease, Target: 3600, Window: svcflow.Duration{Calendar: window}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := imp.Item.ID
+	e.act(owner, id, svcflow.Start{}, svcflow.Complete{})
+	e.act(approver, id, svcflow.Approve{})
+
+	// The second instance: another desk over the same store and clock.
+	other := desk.New(desk.Options{Store: e.d.Store(), Now: func() time.Time { return e.now }})
+	race := func() (recorded int) {
+		t.Helper()
+		passes := make(chan Pass, 2)
+		errs := make(chan error, 2)
+		for _, d := range []*desk.Desk{e.d, other} {
+			go func() {
+				p, err := Run(e.ctx, d)
+				passes <- p
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			p := <-passes
+			recorded += len(p.Baselines) + len(p.Evaluations)
+		}
+		return recorded
+	}
+	count := func(typ svcflow.EventType) int {
+		evs, err := e.d.Store().ItemEvents(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Type == typ {
+				n++
+			}
+		}
+		return n
+	}
+	if n := race(); n != 1 || count(svcflow.EventBaselineCaptured) != 1 {
+		t.Fatalf("two instances recorded %d baselines, %d events; want 1", n, count(svcflow.EventBaselineCaptured))
+	}
+	e.act(owner, id, svcflow.Start{}, svcflow.Complete{}, svcflow.Start{}, svcflow.Complete{})
+	e.runUntil(e.now.Add(window))
+	if n := race(); n != 1 || count(svcflow.EventImprovementEvaluated) != 1 {
+		t.Fatalf("two instances recorded %d evaluations, %d events; want 1", n, count(svcflow.EventImprovementEvaluated))
+	}
+}

@@ -50,6 +50,7 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 			{`DELETE FROM tokens WHERE person = $1`, []any{id}},
 			{`DELETE FROM sessions WHERE person = $1`, []any{id}},
 			{`UPDATE comments SET body = $1 WHERE author = $2`, []any{Redacted, id}},
+			{`UPDATE feedback SET comment = $1 WHERE person = $2 AND comment <> ''`, []any{Redacted, id}},
 			{`UPDATE attachments SET name = $1 WHERE uploaded_by = $2`, []any{Redacted, id}},
 			{`UPDATE item_content SET title = $1, description = '', form = '{}'
 				WHERE item IN (SELECT id FROM items WHERE requested_by = $2 OR requested_for = $2)`, []any{Redacted, id}},

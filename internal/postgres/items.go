@@ -143,6 +143,9 @@ func queueProjection(b *pgx.Batch, c *desk.Change) error {
 			return err
 		}
 	}
+	if f := c.Feedback; f != nil {
+		queueFeedback(b, f)
+	}
 	return nil
 }
 

@@ -93,6 +93,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/attachments": item,
 		"GET /api/v1/work-items/{id}/attachments":  item,
 		"GET /api/v1/attachments/{id}":             item,
+		"GET /api/v1/feedback":                     managers,
 		"GET /api/v1/improvements":                 staff,
 		"POST /api/v1/improvements":                staff,
 		"GET /api/v1/improvements/{id}":            {anon, hidden, hidden, allowed, allowed, allowed, allowed},

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/eventlog"
@@ -52,18 +51,13 @@ func parseAnalytics(r *http.Request) (analyticsRequest, error) {
 		name string
 		to   *int64
 	}{{"from", &a.from}, {"to", &a.to}} {
-		v := q.Get(b.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
+		t, err := timeParam(r, b.name)
 		if err != nil {
-			t, err = time.Parse(time.DateOnly, v)
+			return a, err
 		}
-		if err != nil {
-			return a, newProblem("invalid", b.name+": expected a date (2026-03-02) or an RFC 3339 time", fieldError{b.name, "expected a date or an RFC 3339 time"})
+		if !t.IsZero() {
+			*b.to = t.UnixNano()
 		}
-		*b.to = t.UnixNano()
 	}
 	if a.from != 0 && a.to != 0 && a.to <= a.from {
 		return a, newProblem("invalid", "to must be after from", fieldError{"to", "must be after from"})

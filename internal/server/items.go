@@ -384,10 +384,7 @@ func command(action string, b actionBody) (svcflow.Command, error) {
 	case "swarm":
 		return svcflow.Swarm{Person: str(b.Person), Leave: b.Leave != nil && *b.Leave}, nil
 	case "feedback":
-		if b.Score == nil {
-			return nil, newProblem("invalid", "score: missing; expected 1 to 5", fieldError{"score", "missing"})
-		}
-		return svcflow.GiveFeedback{Score: *b.Score}, nil
+		return nil, nil // the caller gives it: a requester's or an agent's
 	case "task":
 		return svcflow.DoTask{Task: str(b.Task)}, nil
 	case "watch":
@@ -438,10 +435,11 @@ func (s *Server) doAction(w http.ResponseWriter, r *http.Request, action string)
 	case "comment":
 		v, _, err = s.desk.PostComment(r.Context(), p, id, version, str(b.Body), b.Public == nil || *b.Public)
 	case "feedback":
-		v, err = s.desk.Act(r.Context(), p, id, version, cmd)
-		if err == nil && str(b.Comment) != "" {
-			v, _, err = s.desk.PostComment(r.Context(), p, id, 0, str(b.Comment), true)
+		score := 0
+		if b.Score != nil {
+			score = *b.Score
 		}
+		v, _, err = s.desk.GiveFeedback(r.Context(), p, id, version, score, str(b.Comment))
 	default:
 		v, err = s.desk.Act(r.Context(), p, id, version, cmd)
 	}

@@ -213,19 +213,11 @@ func (s *Server) solved(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deflection(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
 	var bounds [2]time.Time
 	for i, name := range []string{"from", "to"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
+		t, err := timeParam(r, name)
 		if err != nil {
-			t, err = time.Parse(time.DateOnly, v)
-		}
-		if err != nil {
-			return newProblem("invalid", name+": expected a date (2026-03-02) or an RFC 3339 time", fieldError{name, "expected a date or an RFC 3339 time"})
+			return err
 		}
 		bounds[i] = t.UTC()
 	}

@@ -86,6 +86,8 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/simulations", summary: "Simulate scenario files and compare each with the first (managers and admins; bounded in size and time)",
 			request: simulationRequest{}, response: report.SimDocument{}, status: 200, h: s.simulate},
 
+		{method: "GET", path: "/api/v1/feedback", summary: "Feedback entries, newest first (managers and admins; agents for one item they may see)",
+			response: feedbackList{}, status: 200, query: feedbackParams, h: s.listFeedback},
 		{method: "GET", path: "/api/v1/improvements", summary: "The continual improvement register, newest first (agents and up)",
 			response: improvementList{}, status: 200, query: []param{{"stream", "value stream id the improvements concern"}}, h: s.listImprovements},
 		{method: "POST", path: "/api/v1/improvements", summary: "Raise an improvement with its one success criterion; from_bottleneck drafts it from a stream's top bottleneck",
@@ -196,7 +198,7 @@ var actionSummary = map[string]string{
 	"close": "Close a resolved item", "reopen": "Reopen a resolved item into the stream's reopen_to step",
 	"reclassify": "Change the kind in place (a query becomes an incident)", "cancel": "Cancel the item",
 	"duplicate": "Mark as a duplicate of another item", "swarm": "Join (or leave) the people working the step",
-	"comment": "Add a public or internal comment", "feedback": "Give satisfaction feedback (requester)",
+	"comment": "Add a public or internal comment", "feedback": "Give feedback: the requester's satisfaction (score 1 to 5) after resolution, or an agent's remarks on the work (comment, optional score)",
 	"task": "Tick a checklist task of the step", "watch": "Add a watcher", "link": "Link to another item or a vendor ticket",
 }
 

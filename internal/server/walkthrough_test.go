@@ -109,8 +109,8 @@ func TestWalkthroughRestoration(t *testing.T) {
 		"step_started:investigate reclassified:investigate step_completed:investigate step_entered:obtain-fix " +
 		"step_started:obtain-fix step_requeued:obtain-fix step_started:obtain-fix step_completed:obtain-fix " +
 		"step_entered:deploy-fix step_started:deploy-fix step_completed:deploy-fix " +
-		"step_entered:verify step_started:verify step_completed:verify status_changed:resolved step_entered:feedback " +
-		"feedback_given:feedback comment_added:feedback step_started:feedback step_completed:feedback " +
+		"step_entered:verify step_started:verify step_completed:verify status_changed:resolved feedback_requested step_entered:feedback " +
+		"feedback_given:feedback step_started:feedback step_completed:feedback " +
 		"step_entered:improve step_started:improve step_completed:improve value_reached"
 	if got := eventTypes(t, e, id); got != want {
 		t.Errorf("events:\n got %s\nwant %s", got, want)
@@ -154,7 +154,7 @@ func TestWalkthroughFixedStraightToValue(t *testing.T) {
 	if w.Status != "resolved" || w.Visit != nil || w.ValueReached == nil {
 		t.Fatalf("fixed: %+v", w)
 	}
-	if got := eventTypes(t, e, w.ID); !strings.HasSuffix(got, "step_started:investigate step_completed:investigate value_reached status_changed:resolved") {
+	if got := eventTypes(t, e, w.ID); !strings.HasSuffix(got, "step_started:investigate step_completed:investigate value_reached status_changed:resolved feedback_requested") {
 		t.Errorf("events: %s", got)
 	}
 	w = e.action("ursula", w.ID, "close", nil)
@@ -177,7 +177,7 @@ func TestWalkthroughReopen(t *testing.T) {
 	if w.Status != "in_progress" || w.Visit == nil || w.Visit.Step != "investigate" || w.Reopens != 1 {
 		t.Fatalf("reopen: %+v %+v", w, w.Visit)
 	}
-	if got := eventTypes(t, e, w.ID); !strings.HasSuffix(got, "value_reached status_changed:resolved reopened status_changed:in_progress step_entered:investigate") {
+	if got := eventTypes(t, e, w.ID); !strings.HasSuffix(got, "value_reached status_changed:resolved feedback_requested reopened status_changed:in_progress step_entered:investigate") {
 		t.Errorf("events: %s", got)
 	}
 	var vl visitList

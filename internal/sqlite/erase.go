@@ -49,6 +49,7 @@ func (s *Store) ErasePerson(ctx context.Context, id string, e svcflow.Event) err
 			{`DELETE FROM tokens WHERE person = ?`, []any{id}},
 			{`DELETE FROM sessions WHERE person = ?`, []any{id}},
 			{`UPDATE comments SET body = ? WHERE author = ?`, []any{Redacted, id}},
+			{`UPDATE feedback SET comment = ? WHERE person = ? AND comment <> ''`, []any{Redacted, id}},
 			{`UPDATE attachments SET name = ? WHERE uploaded_by = ?`, []any{Redacted, id}},
 			{`UPDATE item_content SET title = ?, description = '', form = '{}'
 				WHERE item IN (SELECT id FROM items WHERE requested_by = ? OR requested_for = ?)`, []any{Redacted, id, id}},

@@ -146,6 +146,11 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, c *desk.Change) er
 			return err
 		}
 	}
+	if f := c.Feedback; f != nil {
+		if err := s.insertFeedback(ctx, tx, f); err != nil {
+			return err
+		}
+	}
 	for i := range c.Events {
 		seq, err := s.insertEvent(ctx, tx, &c.Events[i])
 		if isUniqueViolation(err) {

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"SLASchedule", testSLASchedule},
 		{"ItemContents", testItemContents},
 		{"Improvements", testImprovements},
+		{"Feedback", testFeedback},
 		{"Scale", testScale},
 		{"KnowledgeArticles", testKnowledgeArticles},
 		{"KnowledgeSearch", testKnowledgeSearch},

@@ -2,6 +2,7 @@ package streamdef
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +34,12 @@ func (d *decoder) stream(n *yaml.Node, s *svcflow.ValueStream) {
 		{"default", false, d.boolean(&s.Default)},
 		{"entry_points", false, func(v *yaml.Node, p string) { d.entryPoints(v, p, s) }},
 		{"reopen_to", true, d.text(&s.ReopenTo)},
+		{"feedback_sample", false, func(v *yaml.Node, p string) {
+			share := math.NaN() // stays so when the value is not a number
+			if d.number(&share)(v, p); !math.IsNaN(share) {
+				s.FeedbackSample = &share
+			}
+		}},
 		{"steps", true, func(v *yaml.Node, p string) {
 			d.list(v, p, "steps", false, func(item *yaml.Node, ip string) {
 				st := svcflow.Step{Number: len(s.Steps) + 1}
