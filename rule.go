@@ -22,16 +22,19 @@ func IsRuleActor(actor string) bool { return strings.HasPrefix(actor, "rule:") }
 // event instead, and only when nothing else has happened to the item since
 // (a quiet period: "resolved and quiet for 7 days").
 type Rule struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Description string       `json:"description,omitempty"`
-	Enabled     bool         `json:"enabled"`
-	On          []EventType  `json:"on"`
-	If          string       `json:"if,omitempty"` // a condition, as auto_approve takes
-	Text        *TextMatch   `json:"text,omitempty"`
-	OlderThan   Duration     `json:"older_than,omitzero"` // the item was created at least this long ago
-	After       Duration     `json:"after,omitzero"`
-	Then        []RuleAction `json:"then"`
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Enabled     bool        `json:"enabled"`
+	On          []EventType `json:"on"`
+	If          string      `json:"if,omitempty"` // a condition, as auto_approve takes
+	Text        *TextMatch  `json:"text,omitempty"`
+	OlderThan   Duration    `json:"older_than,omitzero"` // the item was created at least this long ago
+	// BusinessHours, when set, holds when the rule runs inside (Open) or
+	// outside the hours of a business calendar.
+	BusinessHours *BusinessHours `json:"business_hours,omitempty"`
+	After         Duration       `json:"after,omitzero"`
+	Then          []RuleAction   `json:"then"`
 }
 
 // TextMatch tests the title and description of an item: Contains is a
@@ -40,6 +43,13 @@ type Rule struct {
 type TextMatch struct {
 	Contains string `json:"contains,omitempty"`
 	Matches  string `json:"matches,omitempty"`
+}
+
+// BusinessHours is a time condition: the rule runs while the calendar is
+// open (Open) or closed (not Open).
+type BusinessHours struct {
+	Calendar string `json:"calendar"`
+	Open     bool   `json:"open"`
 }
 
 // RuleAction is one thing a rule does; exactly one field is set.
@@ -177,6 +187,9 @@ func (r *Rule) Validate() []Diagnostic {
 			add(d.path, "expected a calendar duration such as 4h or 7d")
 		}
 	}
+	if b := r.BusinessHours; b != nil && !IsKebab(b.Calendar) {
+		add("business_hours.calendar", "%q is not a calendar id", b.Calendar)
+	}
 	if len(r.Then) == 0 {
 		add("then", "no actions; expected at least one of route, assign, set, approve, close, link_knowledge, open_problem, notify")
 	}
@@ -238,6 +251,9 @@ type RuleInput struct {
 	Title       string
 	Description string
 	Now         time.Time
+	// Calendars resolves the business calendar a rule names; nil, or nil
+	// for the id, and a business-hours condition does not hold.
+	Calendars func(id string) *Calendar
 }
 
 // Triggers reports whether an event is one the rule reacts to. A rule never
@@ -275,6 +291,15 @@ func (r *Rule) Matches(in RuleInput) bool {
 	}
 	if r.OlderThan.Calendar > 0 && in.Now.Sub(in.Item.Created) < r.OlderThan.Calendar {
 		return false
+	}
+	if b := r.BusinessHours; b != nil {
+		var c *Calendar
+		if in.Calendars != nil {
+			c = in.Calendars(b.Calendar)
+		}
+		if c == nil || c.IsOpen(in.Now) != b.Open {
+			return false
+		}
 	}
 	return true
 }

@@ -42,6 +42,15 @@ func TestRuleMatches(t *testing.T) {
 		{"regexp not", func(r *svcflow.Rule, _ *svcflow.Event) { r.Text = &svcflow.TextMatch{Matches: `\bvpn\b`} }, "openvpn drops", false},
 		{"old enough", func(r *svcflow.Rule, _ *svcflow.Event) { r.OlderThan = svcflow.Duration{Calendar: 3 * time.Hour} }, "", true},
 		{"too young", func(r *svcflow.Rule, _ *svcflow.Event) { r.OlderThan = svcflow.Duration{Calendar: 4 * time.Hour} }, "", false},
+		{"in business hours", func(r *svcflow.Rule, _ *svcflow.Event) {
+			r.BusinessHours = &svcflow.BusinessHours{Calendar: "office", Open: true}
+		}, "", true},
+		{"out of hours wanted", func(r *svcflow.Rule, _ *svcflow.Event) {
+			r.BusinessHours = &svcflow.BusinessHours{Calendar: "office", Open: false}
+		}, "", false},
+		{"unknown calendar", func(r *svcflow.Rule, _ *svcflow.Event) {
+			r.BusinessHours = &svcflow.BusinessHours{Calendar: "night-shift", Open: true}
+		}, "", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, e := base, ev
@@ -49,7 +58,18 @@ func TestRuleMatches(t *testing.T) {
 			if ds := r.Validate(); len(ds) > 0 {
 				t.Fatalf("invalid rule: %v", ds)
 			}
-			got := r.Matches(svcflow.RuleInput{Event: e, Item: ruleItem(), Title: c.title, Now: at})
+			office := &svcflow.Calendar{ID: "office", Name: "Office", TimeZone: "UTC", Hours: []svcflow.WorkingHours{{
+				Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, Start: "08:00", End: "18:00"}}}
+			if err := office.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			cals := func(id string) *svcflow.Calendar {
+				if id == office.ID {
+					return office
+				}
+				return nil
+			}
+			got := r.Matches(svcflow.RuleInput{Event: e, Item: ruleItem(), Title: c.title, Now: at, Calendars: cals})
 			if got != c.want {
 				t.Errorf("Matches = %v, want %v", got, c.want)
 			}

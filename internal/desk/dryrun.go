@@ -114,6 +114,10 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 	if err != nil {
 		return nil, err
 	}
+	cals, err := d.calendars(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, e := range window {
 		if !r.Triggers(e) {
 			continue
@@ -127,7 +131,7 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 		if err != nil {
 			return nil, err
 		}
-		in := svcflow.RuleInput{Event: e, Item: w, Title: contents[e.Item].Title, Description: contents[e.Item].Description, Now: at}
+		in := svcflow.RuleInput{Event: e, Item: w, Title: contents[e.Item].Title, Description: contents[e.Item].Description, Now: at, Calendars: cals}
 		if !r.Matches(in) {
 			continue
 		}

@@ -136,6 +136,23 @@ func (d *Desk) InstallRules(ctx context.Context, rules []*svcflow.Rule) (int, er
 	return n, nil
 }
 
+// calendars returns a lookup of the business calendars by id, for rules'
+// business-hours conditions.
+func (d *Desk) calendars(ctx context.Context) (func(string) *svcflow.Calendar, error) {
+	cs, err := d.store.Calendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(id string) *svcflow.Calendar {
+		for _, c := range cs {
+			if c.ID == id {
+				return c
+			}
+		}
+		return nil
+	}, nil
+}
+
 func (d *Desk) enabledRules(ctx context.Context) ([]*svcflow.Rule, error) {
 	all, err := d.store.AllRules(ctx)
 	if err != nil {
@@ -209,6 +226,10 @@ func (d *Desk) RulePass(ctx context.Context, batch int) (fired int, more bool, e
 		}
 	}
 	if len(items) > 0 {
+		cals, err := d.calendars(ctx)
+		if err != nil {
+			return 0, false, err
+		}
 		histories, err := d.store.EventsOfItems(ctx, items)
 		if err != nil {
 			return 0, false, err
@@ -226,7 +247,7 @@ func (d *Desk) RulePass(ctx context.Context, batch int) (fired int, more bool, e
 			if err != nil {
 				return fired, false, err
 			}
-			in := svcflow.RuleInput{Event: e, Item: w, Title: contents[e.Item].Title, Description: contents[e.Item].Description, Now: e.Time}
+			in := svcflow.RuleInput{Event: e, Item: w, Title: contents[e.Item].Title, Description: contents[e.Item].Description, Now: e.Time, Calendars: cals}
 			for _, r := range rules {
 				if !r.Matches(in) {
 					continue
@@ -363,6 +384,10 @@ func (d *Desk) tickItems(ctx context.Context, rules []*svcflow.Rule, ids []strin
 	if err != nil {
 		return 0, err
 	}
+	cals, err := d.calendars(ctx)
+	if err != nil {
+		return 0, err
+	}
 	fired := 0
 	for _, id := range ids {
 		h := histories[id]
@@ -375,7 +400,7 @@ func (d *Desk) tickItems(ctx context.Context, rules []*svcflow.Rule, ids []strin
 			return fired, err
 		}
 		for _, r := range rules {
-			in := svcflow.RuleInput{Event: last, Item: w, Title: contents[id].Title, Description: contents[id].Description, Now: r.Due(last)}
+			in := svcflow.RuleInput{Event: last, Item: w, Title: contents[id].Title, Description: contents[id].Description, Now: r.Due(last), Calendars: cals}
 			if now.Before(r.Due(last)) || !r.Matches(in) {
 				continue
 			}

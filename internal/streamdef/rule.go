@@ -134,6 +134,13 @@ func (d *decoder) ruleFields(r *svcflow.Rule) []field {
 			})
 		}},
 		{"older_than", false, d.duration(&r.OlderThan)},
+		{"business_hours", false, func(v *yaml.Node, p string) {
+			r.BusinessHours = &svcflow.BusinessHours{}
+			d.mapping(v, p, "a business-hours condition", []field{
+				{"calendar", true, d.text(&r.BusinessHours.Calendar)},
+				{"open", true, d.boolean(&r.BusinessHours.Open)},
+			})
+		}},
 		{"after", false, d.duration(&r.After)},
 		{"then", true, func(v *yaml.Node, p string) {
 			d.list(v, p, "actions", true, func(item *yaml.Node, ip string) {

@@ -27,12 +27,13 @@ func TestParseRules(t *testing.T) {
 		t.Fatalf("%v %v", rules, diags)
 	}
 	r := rules[0]
-	if r.ID != "vpn-to-network" || !r.Enabled || r.Text.Matches != `\bvpn\b` || r.Then[0].Route != "network" || r.Then[1].Set.Priority != svcflow.P1 {
+	if r.ID != "vpn-to-network" || !r.Enabled || r.Text.Matches != `\bvpn\b` || r.Then[0].Route != "network" || r.Then[1].Set.Priority != svcflow.P1 || r.BusinessHours != nil {
 		t.Errorf("rule %+v", r)
 	}
-	list := "schema: svcflow/rule/v1\nrules:\n  - {id: a, name: A, on: ['*'], if: status == resolved, after: 3d, then: {close: true}}\n  - {id: b, name: B, enabled: false, on: [approval_requested], then: [{approve: true}]}\n"
+	list := "schema: svcflow/rule/v1\nrules:\n  - {id: a, name: A, on: ['*'], if: status == resolved, after: 3d, business_hours: {calendar: office-hours, open: true}, then: {close: true}}\n  - {id: b, name: B, enabled: false, on: [approval_requested], then: [{approve: true}]}\n"
 	rules, diags = streamdef.ParseRules("l.yaml", []byte(list))
-	if streamdef.HasErrors(diags) || len(rules) != 2 || rules[0].After.Calendar != 72*time.Hour || rules[1].Enabled {
+	if streamdef.HasErrors(diags) || len(rules) != 2 || rules[0].After.Calendar != 72*time.Hour || rules[1].Enabled ||
+		*rules[0].BusinessHours != (svcflow.BusinessHours{Calendar: "office-hours", Open: true}) {
 		t.Fatalf("%+v %v", rules, diags)
 	}
 }
@@ -57,6 +58,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{"business days", strings.Replace(oneRule, "on: [created]", "on: [created]\nafter: 2bd", 1), "r.yaml:5:8: error: after: expected a calendar duration"},
 		{"duplicate", "schema: svcflow/rule/v1\nrules:\n  - {id: a, name: A, on: [created], then: {close: true}}\n  - {id: a, name: A, on: [created], then: {close: true}}\n",
 			`r.yaml:4:10: error: rules[1].id: rule "a" is defined twice`},
+		{"business hours", strings.Replace(oneRule, "on: [created]", "on: [created]\nbusiness_hours: {calendar: office, open: maybe}", 1), "r.yaml:5:42: error: business_hours.open: expected true or false"},
 		{"both", oneRule + "rules: [{id: b, name: B, on: [created], then: {close: true}}]\n", "r.yaml:1:1: error: : give the fields of one rule or a list"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
