@@ -533,11 +533,11 @@ func (d *Desk) matrix() svcflow.PriorityMatrix {
 	return svcflow.DefaultPriorityMatrix
 }
 
-// ProblemKey is the firing key of a problem opened for a configuration
-// item: the rule, the CI and the period of the window the trigger falls
-// in, so one CI gets at most one problem per window from one rule, however
-// many incidents and instances race to open it.
-func ProblemKey(rule, ci string, within time.Duration, at time.Time) (item string, seq int64) {
+// ProblemKey is the firing key (beside the rule) of a problem opened for
+// a configuration item: the CI and the period of the window the trigger
+// falls in, so one CI gets at most one problem per window from one rule,
+// however many incidents and instances race to open it.
+func ProblemKey(ci string, within time.Duration, at time.Time) (item string, seq int64) {
 	return "ci:" + ci, at.UnixNano() / int64(within)
 }
 
@@ -565,7 +565,7 @@ func (d *Desk) openProblem(ctx context.Context, r *svcflow.Rule, p svcflow.Probl
 		if len(ids) < p.Threshold {
 			continue
 		}
-		item, seq := ProblemKey(r.ID, l.Other, p.Within.Calendar, in.Event.Time)
+		item, seq := ProblemKey(l.Other, p.Within.Calendar, in.Event.Time)
 		pkey := Firing{Rule: key.Rule, Item: item, Seq: seq, Created: d.now()}
 		if done, err := d.store.FiringRecorded(ctx, pkey.Rule, pkey.Item, pkey.Seq); err != nil || done {
 			if err != nil {
