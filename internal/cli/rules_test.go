@@ -106,3 +106,43 @@ func TestRulesCommands(t *testing.T) {
 		t.Errorf("--days 0: %d %q", code, errs)
 	}
 }
+
+// TestStartRulesInstallsDefaultsOnce: a server's start installs the
+// shipped rules and starts the engine at the end of the log; a later start
+// leaves an admin's changes and deletions alone.
+func TestStartRulesInstallsDefaultsOnce(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := desk.New(desk.Options{Store: s})
+	admin := &svcflow.Person{ID: "ada", Role: svcflow.RoleAdmin}
+	if err := startRules(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := d.ListRules(ctx, admin)
+	if err != nil || len(rules) != 2 || rules[0].ID != "auto-close-resolved" || !rules[0].Enabled || rules[1].Enabled {
+		t.Fatalf("after the first start: %+v %v", rules, err)
+	}
+	st, _ := s.Stats(ctx)
+	if cur, _ := s.Cursor(ctx, desk.RulesCursor); cur != st.LastSeq {
+		t.Errorf("rules cursor %d, want the end of the log %d", cur, st.LastSeq)
+	}
+	if _, err := d.SetRuleEnabled(ctx, admin, "auto-close-resolved", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteRule(ctx, admin, "problem-from-repeated-incidents"); err != nil {
+		t.Fatal(err)
+	}
+	if err := startRules(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	rules, _ = d.ListRules(ctx, admin)
+	// The deleted default stays deleted, the changed one as the admin
+	// left it.
+	if len(rules) != 1 || rules[0].ID != "auto-close-resolved" || rules[0].Enabled {
+		t.Errorf("after the second start: %+v", rules)
+	}
+}

@@ -32,6 +32,9 @@ type Rules interface {
 	DeleteRule(ctx context.Context, id string, event svcflow.Event) error
 	// FiringRecorded reports whether a firing is recorded.
 	FiringRecorded(ctx context.Context, rule, item string, seq int64) (bool, error)
+	// MarkDefaultRule records that a shipped rule was installed; it
+	// returns false when it was already (by this or another instance).
+	MarkDefaultRule(ctx context.Context, id string) (bool, error)
 	// ItemsOnCI returns the ids of the items of a kind linked to a
 	// configuration item and created in [from, to], oldest first.
 	ItemsOnCI(ctx context.Context, ci string, kind svcflow.Kind, from, to time.Time) ([]string, error)
@@ -118,13 +121,21 @@ func (d *Desk) DeleteRule(ctx context.Context, actor *svcflow.Person, id string)
 	return d.store.DeleteRule(ctx, id, d.configEvent(actor, EventRuleDeleted, id))
 }
 
-// InstallRules saves the given rules that are not stored yet, as the
-// system: shipped defaults arrive once and are the admins' to change.
+// InstallRules saves the shipped rules never installed on this store
+// before, as the system: each arrives once, and from then on it is the
+// admins' to change or delete (a deleted one does not come back).
 func (d *Desk) InstallRules(ctx context.Context, rules []*svcflow.Rule) (int, error) {
 	n := 0
 	for _, r := range rules {
-		if _, err := d.store.Rule(ctx, r.ID); err == nil {
+		first, err := d.store.MarkDefaultRule(ctx, r.ID)
+		if err != nil {
+			return n, err
+		}
+		if !first {
 			continue
+		}
+		if _, err := d.store.Rule(ctx, r.ID); err == nil {
+			continue // an admin's rule of that id stands
 		} else if !errors.Is(err, ErrNotFound) {
 			return n, err
 		}

@@ -116,3 +116,12 @@ func (s *Store) ItemsOnCI(ctx context.Context, ci string, kind svcflow.Kind, fro
 	}
 	return out, rows.Err()
 }
+
+// MarkDefaultRule records a shipped rule as installed, once.
+func (s *Store) MarkDefaultRule(ctx context.Context, id string) (bool, error) {
+	res, err := s.pool.Exec(ctx, `INSERT INTO default_rules (id) VALUES ($1) ON CONFLICT DO NOTHING`, id)
+	if err != nil {
+		return false, fmt.Errorf("mark default rule %s: %w", id, err)
+	}
+	return res.RowsAffected() == 1, nil
+}

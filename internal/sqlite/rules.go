@@ -115,3 +115,18 @@ func (s *Store) ItemsOnCI(ctx context.Context, ci string, kind svcflow.Kind, fro
 	}
 	return out, rows.Err()
 }
+
+// MarkDefaultRule records a shipped rule as installed, once.
+func (s *Store) MarkDefaultRule(ctx context.Context, id string) (bool, error) {
+	first := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO default_rules (id) VALUES (?) ON CONFLICT DO NOTHING`, id)
+		if err != nil {
+			return fmt.Errorf("mark default rule %s: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		first = n == 1
+		return nil
+	})
+	return first, err
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -368,5 +369,54 @@ func testRuleLinksKnowledge(t *testing.T, s desk.Store) {
 	oevs, _ := s.ItemEvents(ctx, other.ID)
 	if ok, err := s.FiringRecorded(ctx, "rule:suggest-knowledge", other.ID, oevs[0].Seq); err != nil || !ok {
 		t.Errorf("no firing recorded on %s's creation: %v %v", other.ID, ok, err)
+	}
+}
+
+// testRuleStore: rules are saved, replaced, listed by id and deleted, each
+// with its configuration event; a shipped rule is marked installed once.
+func testRuleStore(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	r := &svcflow.Rule{ID: "b-rule", Name: "B", Enabled: true, On: []svcflow.EventType{svcflow.AnyEvent},
+		If: `status == resolved`, After: svcflow.Duration{Calendar: 48 * time.Hour}, Then: []svcflow.RuleAction{{Close: true}}}
+	a := &svcflow.Rule{ID: "a-rule", Name: "A", On: []svcflow.EventType{svcflow.EventCreated},
+		Text: &svcflow.TextMatch{Contains: "vpn"}, Then: []svcflow.RuleAction{{Route: "network"}, {Notify: "chat"}}}
+	for _, x := range []*svcflow.Rule{r, a} {
+		if err := f.desk.SaveRule(ctx, f.admin, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Name = "B again"
+	if err := f.desk.SaveRule(ctx, f.admin, r); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.AllRules(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != "a-rule" || all[1].Name != "B again" || all[1].After.Calendar != 48*time.Hour ||
+		all[0].Text.Contains != "vpn" || all[0].Then[1].Notify != "chat" || all[0].Enabled {
+		t.Fatalf("rules %+v %v", all, err)
+	}
+	if err := f.desk.DeleteRule(ctx, f.admin, "a-rule"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rule(ctx, "a-rule"); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("deleted rule: %v", err)
+	}
+	if err := s.DeleteRule(ctx, "a-rule", svcflow.Event{Item: desk.ConfigSubject, Time: t0, Actor: "ada", Type: desk.EventRuleDeleted, After: "a-rule"}); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("deleting a missing rule: %v", err)
+	}
+	evs, _ := s.Events(ctx, 0, 1000)
+	var config []string
+	for _, e := range evs {
+		if e.Type == desk.EventRuleSaved || e.Type == desk.EventRuleDeleted {
+			config = append(config, string(e.Type)+" "+e.After+" by "+e.Actor)
+		}
+	}
+	if want := []string{"rule_saved b-rule by ada", "rule_saved a-rule by ada", "rule_saved b-rule by ada", "rule_deleted a-rule by ada"}; !slices.Equal(config, want) {
+		t.Errorf("configuration events %q, want %q", config, want)
+	}
+	for i, want := range []bool{true, false} {
+		if first, err := s.MarkDefaultRule(ctx, "auto-close-resolved"); first != want || err != nil {
+			t.Errorf("mark %d: %v %v, want %v", i, first, err, want)
+		}
 	}
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"AutoClose", testAutoClose},
 		{"ProblemFromIncidents", testProblemFromIncidents},
 		{"RuleLinksKnowledge", testRuleLinksKnowledge},
+		{"RuleStore", testRuleStore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,3 +5,8 @@ CREATE TABLE rules (
 	definition TEXT NOT NULL
 );
 CREATE INDEX items_kind_created ON items (kind, created_ns);
+-- The shipped rules installed so far: each is installed once, so an
+-- admin's deletion stands.
+CREATE TABLE default_rules (
+	id TEXT PRIMARY KEY
+);
