@@ -19,7 +19,7 @@ type DryRunReport struct {
 	Rule    string         `json:"rule"`
 	From    time.Time      `json:"from"`
 	To      time.Time      `json:"to"`
-	Events  int            `json:"events"` // work item events read in the window
+	Events  int            `json:"events"` // work item events read: the window's, and a delayed rule's delay before it
 	Firings []DryRunFiring `json:"firings"`
 }
 
@@ -55,7 +55,8 @@ func (r *DryRunReport) Accepted() int {
 
 // DryRunRule replays the last days of the event log through a rule, saved
 // or not, and reports what it would have done, writing nothing (managers
-// and admins). Each firing is judged on the item as the log has it at the
+// and admins): the firings that would have happened in the window, a
+// delayed rule's on events up to its delay before the window too. Each firing is judged on the item as the log has it at the
 // triggering event: earlier firings of the same dry-run do not change it.
 func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow.Rule, days int) (*DryRunReport, error) {
 	if err := manager(actor); err != nil {
@@ -69,6 +70,9 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 	}
 	to := d.now()
 	rep := &DryRunReport{Rule: r.ID, From: to.Add(-time.Duration(days) * 24 * time.Hour), To: to, Firings: []DryRunFiring{}}
+	// A delayed rule fires in the window on events up to its delay before
+	// it.
+	start := rep.From.Add(-r.After.Calendar)
 	var window []svcflow.Event
 	var items []string
 	for after := int64(0); ; {
@@ -77,7 +81,7 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 			return nil, err
 		}
 		for _, e := range batch {
-			if e.Item == ConfigSubject || e.Time.Before(rep.From) || e.Time.After(to) {
+			if e.Item == ConfigSubject || e.Time.Before(start) || e.Time.After(to) {
 				continue
 			}
 			window = append(window, e)
@@ -124,7 +128,7 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 		}
 		h := histories[e.Item]
 		at, version, ok := firesAt(r, h, e, to)
-		if !ok {
+		if !ok || at.Before(rep.From) {
 			continue
 		}
 		w, err := itemAt(h, version)
