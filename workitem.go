@@ -255,7 +255,7 @@ func (w *WorkItem) Apply(e Event) error {
 		w.Visit.TasksDone = append(w.Visit.TasksDone, d.Task)
 	case EventApprovalGiven:
 		w.Visit.Decisions = append(w.Visit.Decisions, Decision{Person: d.Person, Approver: d.Other, Decision: d.Decision})
-		if d.Person != SystemActor {
+		if d.Person != SystemActor && !IsRuleActor(d.Person) { // automation is no worker
 			w.Workers = addOnce(w.Workers, d.Person)
 		}
 	case EventReclassified:

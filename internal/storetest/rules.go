@@ -122,6 +122,9 @@ func testChangeApprovals(t *testing.T, s desk.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if slices.Contains(w.Workers, c.actor) {
+			t.Errorf("%s: the approving automation %s counts as a worker: %v", w.ID, c.actor, w.Workers)
+		}
 		if w.Visit == nil || w.Visit.Step != c.step {
 			t.Errorf("%s is at %+v, want step %s", w.ID, w.Visit, c.step)
 		}
