@@ -90,8 +90,11 @@ func (d *Directory) Members(team string) []*svcflow.Person {
 
 // ResolvedMail mails the requester (and the person it was requested for)
 // when an item is resolved, with links that confirm or reopen it as them.
+// Improvements get none: they are resolved when put in use and then wait
+// for the register's evaluation, which a confirmation would cut short.
 func ResolvedMail(in Input) []Mail {
-	if in.Event.Type != svcflow.EventStatusChanged || svcflow.Status(in.Event.After) != svcflow.StatusResolved {
+	if in.Event.Type != svcflow.EventStatusChanged || svcflow.Status(in.Event.After) != svcflow.StatusResolved ||
+		in.Item.Kind == svcflow.KindImprovement {
 		return nil
 	}
 	w := in.Item

@@ -25,6 +25,8 @@ func TestProducers(t *testing.T) {
 		Visit: &svcflow.Visit{Step: "investigate", Team: "service-desk"}}
 	forOther := *item
 	forOther.RequestedFor = "rita"
+	improvement := *item
+	improvement.ID, improvement.Kind = "IMP-8", svcflow.KindImprovement
 	noMail := *item
 	noMail.RequestedBy, noMail.RequestedFor = "nomail", "nomail"
 	status := func(after string) svcflow.Event {
@@ -45,6 +47,7 @@ func TestProducers(t *testing.T) {
 		{"resolved", notify.ResolvedMail, status("resolved"), item, []string{"ursula"}, "[INC-7] Resolved: Printer"},
 		{"resolved for someone else", notify.ResolvedMail, status("resolved"), &forOther, []string{"ursula", "rita"}, "Resolved"},
 		{"resolved, requester without mail", notify.ResolvedMail, status("resolved"), &noMail, nil, ""},
+		{"an improvement put in use", notify.ResolvedMail, status("resolved"), &improvement, nil, ""},
 		{"other status", notify.ResolvedMail, status("on_hold"), item, nil, ""},
 		{"other event", notify.ResolvedMail, person(svcflow.EventAssigned, "ann", "alice"), item, nil, ""},
 		{"assigned by another", notify.AssignedMail, person(svcflow.EventAssigned, "ann", "alice"), item, []string{"alice"}, "[INC-7] Assigned to you: Printer"},
