@@ -1,6 +1,8 @@
 package svcflow
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,12 +161,7 @@ func Open(env Env, req OpenRequest) (Result, error) {
 	}
 	entry, ok := env.Stream.Entry(req.Entry)
 	if !ok {
-		var names []string
-		for n := range env.Stream.EntryPoints {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		return Result{}, FieldErrorf("entry", "stream %s has no entry point %q; expected one of %s", env.Stream.ID, req.Entry, listOrNone(names))
+		return Result{}, noEntry(env.Stream, req.Entry)
 	}
 	d := newDecision(&WorkItem{ID: req.ID}, env)
 	err = d.emit(EventCreated, "", func(e *Event) {
@@ -228,7 +225,15 @@ type (
 		Kind Kind
 		Link bool
 	}
-	Cancel    struct{ Reason string }
+	Cancel struct{ Reason string }
+	// Reroute moves the item to another value stream, at its latest
+	// revision: the current visit ends (rerouted) and the item enters the
+	// new stream at Entry ("" for the usual first step).
+	Reroute struct {
+		Stream string
+		Entry  string
+		Reason string
+	}
 	Duplicate struct{ Of string }
 	Swarm     struct {
 		Person string
@@ -291,6 +296,7 @@ func (Reject) commandName() string            { return "reject" }
 func (Close) commandName() string             { return "close" }
 func (Reopen) commandName() string            { return "reopen" }
 func (Reclassify) commandName() string        { return "reclassify" }
+func (Reroute) commandName() string           { return "reroute" }
 func (Cancel) commandName() string            { return "cancel" }
 func (Duplicate) commandName() string         { return "duplicate" }
 func (Swarm) commandName() string             { return "swarm" }
@@ -355,6 +361,8 @@ func Decide(w *WorkItem, env Env, cmd Command) (Result, error) {
 		err = d.reclassify(c)
 	case Cancel:
 		err = d.cancel(ExitCancelled, orDefault(c.Reason, ExitCancelled))
+	case Reroute:
+		err = d.reroute(c)
 	case Duplicate:
 		err = d.duplicate(c)
 	case Swarm:
@@ -840,6 +848,43 @@ func (d *decision) reopen(c Reopen) error {
 		return err
 	}
 	return d.enter(to)
+}
+
+// noEntry says a stream has no such entry point, naming those it has.
+func noEntry(s *ValueStream, entry string) error {
+	names := slices.Sorted(maps.Keys(s.EntryPoints))
+	return FieldErrorf("entry", "stream %s has no entry point %q; expected one of %s", s.ID, entry, listOrNone(names))
+}
+
+func (d *decision) reroute(c Reroute) error {
+	var to *ValueStream
+	if d.env.Streams != nil && c.Stream != "" {
+		to = d.env.Streams(c.Stream)
+	}
+	switch {
+	case to == nil:
+		return FieldErrorf("stream", "no value stream %q", c.Stream)
+	case to.ID == d.w.Stream:
+		return FieldErrorf("stream", "%s is in %s already", d.w.ID, to.ID)
+	case d.w.Status == StatusResolved:
+		return Errorf(ErrConflict, "%s is resolved; reopen it to work on it again", d.w.ID)
+	}
+	entry, ok := to.Entry(c.Entry)
+	if !ok {
+		return noEntry(to, c.Entry)
+	}
+	if err := d.exitVisit(ExitRerouted); err != nil {
+		return err
+	}
+	from := fmt.Sprintf("%s@%d", d.w.Stream, d.w.StreamRevision)
+	if err := d.emit(EventRerouted, "", func(e *Event) {
+		e.Before, e.After = from, fmt.Sprintf("%s@%d", to.ID, to.Revision)
+		e.Data.Stream, e.Data.StreamRevision, e.Data.Reason = to.ID, to.Revision, c.Reason
+	}); err != nil {
+		return err
+	}
+	d.env.Stream = to
+	return d.enter(entry.ID)
 }
 
 func (d *decision) reclassify(c Reclassify) error {

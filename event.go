@@ -25,11 +25,14 @@ const (
 	EventApprovalGiven EventType = "approval_decided"
 	EventCommented     EventType = "comment_added"
 	EventReclassified  EventType = "reclassified"
-	EventLinked        EventType = "linked"
-	EventSpawned       EventType = "spawned"
-	EventFieldChanged  EventType = "field_changed"
-	EventWatcherAdded  EventType = "watcher_added"
-	EventFeedback      EventType = "feedback_given"
+	// EventRerouted records a move to another value stream: Before and
+	// After are "stream@revision".
+	EventRerouted     EventType = "rerouted"
+	EventLinked       EventType = "linked"
+	EventSpawned      EventType = "spawned"
+	EventFieldChanged EventType = "field_changed"
+	EventWatcherAdded EventType = "watcher_added"
+	EventFeedback     EventType = "feedback_given"
 	// EventFeedbackRequested records that the requester is asked for
 	// feedback: at the first resolution, for items in the stream's sample.
 	EventFeedbackRequested EventType = "feedback_requested"

@@ -54,8 +54,9 @@ type BusinessHours struct {
 
 // RuleAction is one thing a rule does; exactly one field is set.
 type RuleAction struct {
-	Route   string   `json:"route,omitempty"`  // requeue the current visit to this team
-	Assign  string   `json:"assign,omitempty"` // a person owns the current visit
+	Route   string   `json:"route,omitempty"`   // requeue the current visit to this team
+	Reroute string   `json:"reroute,omitempty"` // move the item to this value stream, at its usual entry
+	Assign  string   `json:"assign,omitempty"`  // a person owns the current visit
 	Set     *RuleSet `json:"set,omitempty"`
 	Approve bool     `json:"approve,omitempty"` // approve the current approval step, where it lists the rule
 	Close   bool     `json:"close,omitempty"`   // close a resolved item
@@ -91,6 +92,8 @@ func (a RuleAction) Name() string {
 	switch {
 	case a.Route != "":
 		return "route"
+	case a.Reroute != "":
+		return "reroute"
 	case a.Assign != "":
 		return "assign"
 	case a.Set != nil:
@@ -196,13 +199,13 @@ func (r *Rule) Validate() []Diagnostic {
 	for i, a := range r.Then {
 		p := fmt.Sprintf("then[%d]", i)
 		n := 0
-		for _, set := range []bool{a.Route != "", a.Assign != "", a.Set != nil, a.Approve, a.Close, a.LinkKnowledge, a.OpenProblem != nil, a.Notify != ""} {
+		for _, set := range []bool{a.Route != "", a.Reroute != "", a.Assign != "", a.Set != nil, a.Approve, a.Close, a.LinkKnowledge, a.OpenProblem != nil, a.Notify != ""} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			add(p, "an action names %d things to do; expected exactly one of route, assign, set, approve, close, link_knowledge, open_problem, notify", n)
+			add(p, "an action names %d things to do; expected exactly one of route, reroute, assign, set, approve, close, link_knowledge, open_problem, notify", n)
 			continue
 		}
 		if a.Notify != "" && !IsKebab(a.Notify) {
@@ -210,6 +213,9 @@ func (r *Rule) Validate() []Diagnostic {
 		}
 		if a.Route != "" && !IsKebab(a.Route) {
 			add(p+".route", "%q is not a team id", a.Route)
+		}
+		if a.Reroute != "" && !IsKebab(a.Reroute) {
+			add(p+".reroute", "%q is not a value stream id", a.Reroute)
 		}
 		if s := a.Set; s != nil {
 			if *s == (RuleSet{}) {
@@ -325,6 +331,8 @@ func (r *Rule) Plan(in RuleInput, m PriorityMatrix) []PlannedAction {
 		switch {
 		case a.Route != "":
 			p.Command = Escalate{Team: a.Route, Reason: reason}
+		case a.Reroute != "":
+			p.Command = Reroute{Stream: a.Reroute, Reason: reason}
 		case a.Assign != "":
 			p.Command = Assign{Person: a.Assign}
 		case a.Set != nil:

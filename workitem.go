@@ -260,6 +260,8 @@ func (w *WorkItem) Apply(e Event) error {
 		}
 	case EventReclassified:
 		w.Kind = Kind(e.After)
+	case EventRerouted:
+		w.Stream, w.StreamRevision = d.Stream, d.StreamRevision
 	case EventLinked:
 		w.Links = append(w.Links, Link{Type: d.Link, Other: d.Other})
 	case EventSpawned:

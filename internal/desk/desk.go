@@ -268,24 +268,11 @@ func (d *Desk) open(ctx context.Context, actor *svcflow.Person, in OpenInput, li
 	}
 	var stream *svcflow.ValueStream
 	if in.Stream != "" {
-		for _, s := range latest {
-			if s.ID == in.Stream {
-				stream = s
-			}
-		}
-		if stream == nil {
+		if stream = byID(latest)(in.Stream); stream == nil {
 			return nil, svcflow.FieldErrorf("stream", "no value stream %q", in.Stream)
 		}
 	} else if stream, err = svcflow.Route(latest, in.Kind, in.Category, in.Service); err != nil {
 		return nil, svcflow.FieldErrorf("kind", "%v", err)
-	}
-	byID := func(id string) *svcflow.ValueStream {
-		for _, s := range latest {
-			if s.ID == id {
-				return s
-			}
-		}
-		return nil
 	}
 	org := in.Organisation
 	if org == "" {
@@ -295,7 +282,7 @@ func (d *Desk) open(ctx context.Context, actor *svcflow.Person, in OpenInput, li
 	if err != nil {
 		return nil, err
 	}
-	env := svcflow.Env{Now: d.now(), Actor: actor.Actor(), Stream: stream, Streams: byID, NewID: d.newID(ctx), Matrix: d.mat}
+	env := svcflow.Env{Now: d.now(), Actor: actor.Actor(), Stream: stream, Streams: byID(latest), NewID: d.newID(ctx), Matrix: d.mat}
 	res, err := svcflow.Open(env, svcflow.OpenRequest{
 		ID: id, Kind: in.Kind, Category: in.Category, Service: in.Service, Organisation: org,
 		Impact: in.Impact, Urgency: in.Urgency, CostOfDelay: in.CostOfDelay, Size: in.Size,
@@ -503,21 +490,26 @@ func (d *Desk) env(ctx context.Context, actor *svcflow.Person, w *svcflow.WorkIt
 			}
 		}
 	}
-	if st := s.Step(stepOf(w)); st != nil && hasSpawn(s) {
-		latest, err := d.latestStreams(ctx)
-		if err != nil {
-			return env, err
-		}
-		env.Streams = func(id string) *svcflow.ValueStream {
-			for _, x := range latest {
-				if x.ID == id {
-					return x
-				}
-			}
-			return nil
-		}
+	// Spawns open items in other streams, and a reroute moves the item to
+	// one: both need the latest streams (cached, so this costs nothing).
+	latest, err := d.latestStreams(ctx)
+	if err != nil {
+		return env, err
 	}
+	env.Streams = byID(latest)
 	return env, nil
+}
+
+// byID finds a stream among the given ones by id; nil when it is not.
+func byID(streams []*svcflow.ValueStream) func(string) *svcflow.ValueStream {
+	return func(id string) *svcflow.ValueStream {
+		for _, s := range streams {
+			if s.ID == id {
+				return s
+			}
+		}
+		return nil
+	}
 }
 
 func stepOf(w *svcflow.WorkItem) string {
@@ -525,15 +517,6 @@ func stepOf(w *svcflow.WorkItem) string {
 		return ""
 	}
 	return w.Visit.Step
-}
-
-func hasSpawn(s *svcflow.ValueStream) bool {
-	for _, st := range s.Steps {
-		if len(st.Spawn) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // List returns the items matching f that the actor may see. Requesters are

@@ -105,6 +105,10 @@ func (x *ItemLog) Add(e svcflow.Event) {
 		c, activity = caseOf(), ActivityReopened
 	case e.Type == svcflow.EventValueReached:
 		c, activity = caseOf(), ActivityValue
+	case e.Type == svcflow.EventRerouted:
+		// The item counts for the stream it ends in.
+		x.setCase(caseOf(), x.stream, e.Data.Stream)
+		return
 	case e.Type == svcflow.EventReclassified && e.Data.Kind != "":
 		x.setCase(caseOf(), x.kind, string(e.Data.Kind))
 		return

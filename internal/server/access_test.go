@@ -154,6 +154,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /api/v1/work-items/{id}/watch":      `{"person":"ursula"}`,
 		"POST /api/v1/work-items/{id}/link":       `{"type":"vendor-ticket","other":"V-1"}`,
 		"POST /api/v1/work-items/{id}/swarm":      `{"person":"alice"}`,
+		"POST /api/v1/work-items/{id}/reroute":    `{"stream":"request-fulfilment"}`,
 		"POST /api/v1/improvements": `{"title":"Matrix %d","problem_observed":"slow","proposed_action":"add a person",` +
 			`"criterion":{"metric":"time_to_resolve_p50","direction":"decrease","target":3600,"window":"14d"}}`,
 		"PATCH /api/v1/improvements/{id}":       `{"proposed_action":"change %d"}`,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/svcflow/svcflow"
@@ -57,5 +58,26 @@ func TestFeedbackAPI(t *testing.T) {
 	r.json(t, &p)
 	if r.status != 422 || p.Errors[0].Field != "sources[0].ref" {
 		t.Errorf("an unknown feedback source: %d %+v", r.status, p)
+	}
+}
+
+// TestRerouteAPI: an agent moves a query to the request stream; the
+// requester cannot.
+func TestRerouteAPI(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.open("ursula", map[string]any{"kind": "query", "title": "I need a CRM licence"})
+	e.must(403, "ursula", "POST", "/api/v1/work-items/"+w.ID+"/reroute", map[string]any{"stream": "request-fulfilment"})
+	r := e.do("alice", "POST", "/api/v1/work-items/"+w.ID+"/reroute", map[string]any{"stream": "request-fulfillment"})
+	var p problem
+	r.json(t, &p)
+	if r.status != 422 || len(p.Errors) == 0 || p.Errors[0].Field != "stream" {
+		t.Errorf("a misspelt stream: %d %+v", r.status, p)
+	}
+	w = e.action("alice", w.ID, "reroute", map[string]any{"stream": "request-fulfilment", "reason": "a request, not a fault"})
+	if w.Stream != "request-fulfilment" || w.Visit == nil {
+		t.Fatalf("after the reroute: %s at %+v", w.Stream, w.Visit)
+	}
+	if got := eventTypes(t, e, w.ID); !strings.Contains(got, "step_exited:register rerouted step_entered:") {
+		t.Errorf("events: %s", got)
 	}
 }

@@ -306,6 +306,8 @@ type actionBody struct {
 	Task    *string      `json:"task,omitempty"`
 	Type    *string      `json:"type,omitempty"`
 	Other   *string      `json:"other,omitempty"`
+	Stream  *string      `json:"stream,omitempty"`
+	Entry   *string      `json:"entry,omitempty"`
 }
 
 // actionFields lists the body fields of each action.
@@ -314,7 +316,7 @@ var actionFields = map[string][]string{
 	"requeue": {"reason"}, "escalate": {"team", "reason"}, "assign": {"person", "team"}, "approve": {"comment"},
 	"reject": {"reason"}, "close": {"reason"}, "reopen": {"reason"}, "reclassify": {"kind", "mode"}, "cancel": {"reason"},
 	"duplicate": {"of"}, "swarm": {"person", "leave"}, "comment": {"body", "public"}, "feedback": {"score", "comment"},
-	"task": {"task"}, "watch": {"person"}, "link": {"type", "other"},
+	"task": {"task"}, "watch": {"person"}, "link": {"type", "other"}, "reroute": {"stream", "entry", "reason"},
 }
 
 func str(p *string) string {
@@ -335,6 +337,7 @@ func command(action string, b actionBody) (svcflow.Command, error) {
 		"person": b.Person != nil, "team": b.Team != nil, "outcome": b.Outcome != nil, "reason": b.Reason != nil,
 		"kind": b.Kind != "", "mode": b.Mode != nil, "of": b.Of != nil, "leave": b.Leave != nil, "body": b.Body != nil, "public": b.Public != nil,
 		"score": b.Score != nil, "comment": b.Comment != nil, "task": b.Task != nil, "type": b.Type != nil, "other": b.Other != nil,
+		"stream": b.Stream != nil, "entry": b.Entry != nil,
 	}
 	for f, set := range given {
 		if set && !containsStr(allowed, f) {
@@ -379,6 +382,8 @@ func command(action string, b actionBody) (svcflow.Command, error) {
 		return nil, newProblem("invalid", "mode: expected in_place (the default) or link", fieldError{"mode", "expected in_place or link"})
 	case "cancel":
 		return svcflow.Cancel{Reason: str(b.Reason)}, nil
+	case "reroute":
+		return svcflow.Reroute{Stream: str(b.Stream), Entry: str(b.Entry), Reason: str(b.Reason)}, nil
 	case "duplicate":
 		return svcflow.Duplicate{Of: str(b.Of)}, nil
 	case "swarm":

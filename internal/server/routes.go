@@ -197,6 +197,7 @@ var actionSummary = map[string]string{
 	"assign": "Assign the step to a person or team", "approve": "Approve (listed approvers only)", "reject": "Reject (listed approvers only)",
 	"close": "Close a resolved item", "reopen": "Reopen a resolved item into the stream's reopen_to step",
 	"reclassify": "Change the kind in place (a query becomes an incident)", "cancel": "Cancel the item",
+	"reroute":   "Move the item to another value stream (its latest revision), at its usual entry or the entry named",
 	"duplicate": "Mark as a duplicate of another item", "swarm": "Join (or leave) the people working the step",
 	"comment": "Add a public or internal comment", "feedback": "Give feedback: the requester's satisfaction (score 1 to 5) after resolution, or an agent's remarks on the work (comment, optional score)",
 	"task": "Tick a checklist task of the step", "watch": "Add a watcher", "link": "Link to another item or a vendor ticket",

@@ -164,6 +164,7 @@ func (d *decoder) ruleAction(n *yaml.Node, path string) svcflow.RuleAction {
 	var a svcflow.RuleAction
 	d.mapping(n, path, "an action", []field{
 		{"route", false, d.text(&a.Route)},
+		{"reroute", false, d.text(&a.Reroute)},
 		{"assign", false, d.text(&a.Assign)},
 		{"set", false, func(v *yaml.Node, p string) {
 			a.Set = &svcflow.RuleSet{}
