@@ -19,7 +19,8 @@ const module = "github.com/svcflow/svcflow"
 var allowed = map[string][]string{
 	".":                  {},
 	"internal/draw":      {"."},
-	"internal/streamdef": {"."},
+	"internal/yamlpos":   {"."},
+	"internal/streamdef": {".", "internal/yamlpos"},
 	"internal/library":   {".", "internal/streamdef"},
 	"internal/report":    {".", "internal/draw", "internal/streamdef", "internal/library", "internal/eventlog", "internal/flow", "internal/sim"},
 	"internal/eventlog":  {"."},
@@ -30,7 +31,7 @@ var allowed = map[string][]string{
 	"internal/csvimport": {"."},
 	"internal/harness":   {},
 	"internal/flow":      {".", "internal/eventlog", "internal/draw"},
-	"internal/sim":       {".", "internal/eventlog", "internal/flow"},
+	"internal/sim":       {".", "internal/eventlog", "internal/flow", "internal/yamlpos"},
 	"internal/improve":   {".", "internal/eventlog", "internal/flow", "internal/desk"},
 	"internal/desk":      {"."},
 	"internal/demo":      {".", "internal/desk", "internal/library"},
@@ -52,6 +53,7 @@ var allowed = map[string][]string{
 // standard library; the rest use the standard library and the module only.
 var thirdParty = map[string]bool{
 	"internal/streamdef": true, // YAML with positions
+	"internal/yamlpos":   true, // YAML with positions
 	"internal/auth":      true, // argon2id
 	"internal/sqlite":    true,
 	"internal/postgres":  true,

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/yamlpos"
 )
 
 // A scenario file is the simulation model as a person reads and edits it:
@@ -60,7 +61,7 @@ type Scenario struct {
 	Changes  []Change
 
 	file string
-	pos  map[string]filePos
+	pos  map[string]yamlpos.Pos
 }
 
 // Resolve returns the model to simulate: the Model with the Changes made,
@@ -109,8 +110,6 @@ func DiagnosticsError(ds []Diagnostic) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
-type filePos struct{ line, col int }
-
 // ParseScenario reads one scenario file. It returns the scenario, or nil
 // and every problem found, in the order of the file. A file with a model
 // of its own has its changes checked against that model; a file that
@@ -137,7 +136,7 @@ func ParseScenario(name string, data []byte) (*Scenario, []Diagnostic) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	r := &scenarioReader{file: name, pos: map[string]filePos{"": {root.Line, root.Column}}}
+	r := newScenarioReader(name, map[string]yamlpos.Pos{"": yamlpos.At(root)})
 	s := r.scenario(root)
 	if len(r.diags) == 0 && s.Model != nil {
 		for _, p := range modelProblems(s.Model) {
@@ -187,11 +186,11 @@ func readScenario(fsys fs.FS, name string, chain []string) (*Scenario, []Diagnos
 	p := s.pos["baseline"]
 	switch {
 	case !fs.ValidPath(base):
-		return nil, []Diagnostic{simDiag(name, p.line, p.col, "baseline", "", "baseline %q is outside the scenario's directory; expected a file beside it or below it", s.Baseline)}
+		return nil, []Diagnostic{simDiag(name, p.Line, p.Column, "baseline", "", "baseline %q is outside the scenario's directory; expected a file beside it or below it", s.Baseline)}
 	case slices.Contains(chain, base) || base == name:
-		return nil, []Diagnostic{simDiag(name, p.line, p.col, "baseline", "", "baseline %q builds on this file again: %s", s.Baseline, strings.Join(append(chain, name, base), " → "))}
+		return nil, []Diagnostic{simDiag(name, p.Line, p.Column, "baseline", "", "baseline %q builds on this file again: %s", s.Baseline, strings.Join(append(chain, name, base), " → "))}
 	case len(chain) >= 8:
-		return nil, []Diagnostic{simDiag(name, p.line, p.col, "baseline", "", "baselines nest more than 8 deep")}
+		return nil, []Diagnostic{simDiag(name, p.Line, p.Column, "baseline", "", "baselines nest more than 8 deep")}
 	}
 	b, ds := readScenario(fsys, base, append(chain, name))
 	if b == nil {
@@ -251,7 +250,7 @@ func sortDiagnostics(ds []Diagnostic) {
 
 // placeChangeError turns an error of Apply into a diagnostic at the change.
 func (s *Scenario) placeChangeError(err error) Diagnostic {
-	r := &scenarioReader{file: s.file, pos: s.pos}
+	r := newScenarioReader(s.file, s.pos)
 	return r.placeChangeError(err)
 }
 
@@ -270,14 +269,23 @@ func (r *scenarioReader) placeChangeError(err error) Diagnostic {
 // scenarioReader walks a YAML node tree into a Scenario, recording where
 // every field stands and every problem, never stopping at the first.
 type scenarioReader struct {
+	*yamlpos.Walker
 	file  string
-	pos   map[string]filePos
+	pos   map[string]yamlpos.Pos // the walker's
 	diags []Diagnostic
-	nodes int
+}
+
+func newScenarioReader(file string, pos map[string]yamlpos.Pos) *scenarioReader {
+	r := &scenarioReader{file: file, pos: pos}
+	r.Walker = &yamlpos.Walker{Pos: pos, MaxNodes: maxScenarioNodes, Noun: "scenario",
+		Report: func(at yamlpos.Pos, p, hint, message string) {
+			r.diags = append(r.diags, simDiag(r.file, at.Line, at.Column, p, hint, "%s", message))
+		}}
+	return r
 }
 
 func (r *scenarioReader) errorf(n *yaml.Node, p, hint, format string, args ...any) {
-	r.diags = append(r.diags, simDiag(r.file, n.Line, n.Column, p, hint, format, args...))
+	r.Errorf(n, p, hint, format, args...)
 }
 
 // reported says whether reading has reported a problem at p or inside it.
@@ -296,7 +304,7 @@ func (r *scenarioReader) reported(p string) bool {
 func (r *scenarioReader) place(d svcflow.Diagnostic) Diagnostic {
 	for p := d.Path; ; {
 		if at, ok := r.pos[p]; ok {
-			return Diagnostic{File: r.file, Line: at.line, Column: at.col, Diagnostic: d}
+			return Diagnostic{File: r.file, Line: at.Line, Column: at.Column, Diagnostic: d}
 		}
 		i := strings.LastIndexAny(p, ".[")
 		if i < 0 {
@@ -305,36 +313,12 @@ func (r *scenarioReader) place(d svcflow.Diagnostic) Diagnostic {
 		p = p[:i]
 	}
 	at := r.pos[""]
-	return Diagnostic{File: r.file, Line: at.line, Column: at.col, Diagnostic: d}
+	return Diagnostic{File: r.file, Line: at.Line, Column: at.Column, Diagnostic: d}
 }
 
-func (r *scenarioReader) resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	r.nodes++
-	return n
-}
+func (r *scenarioReader) resolve(n *yaml.Node) *yaml.Node { return r.Resolve(n) }
 
-func yamlKindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "nothing"
-		case "!!int", "!!float":
-			return "the number " + n.Value
-		case "!!bool":
-			return n.Value
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
-}
+func yamlKindName(n *yaml.Node) string { return yamlpos.KindName(n) }
 
 // simField handles one key of a mapping.
 type simField struct {
@@ -343,95 +327,23 @@ type simField struct {
 	decode   func(v *yaml.Node, p string)
 }
 
-func joinPath(p, key string) string {
-	if p == "" {
-		return key
-	}
-	return p + "." + key
-}
-
 // mapping decodes the keys of n with fields, reporting unknown, duplicate
 // and missing keys, and returns the keys given (nil when n is not a mapping).
 func (r *scenarioReader) mapping(n *yaml.Node, p, what string, fields []simField) map[string]bool {
-	n = r.resolve(n)
-	r.pos[p] = filePos{n.Line, n.Column}
-	if n.Kind != yaml.MappingNode {
-		r.errorf(n, p, "", "expected %s (a mapping of fields), got %s", what, yamlKindName(n))
-		return nil
-	}
-	names := make([]string, len(fields))
+	fs := make([]yamlpos.Field, len(fields))
 	for i, f := range fields {
-		names[i] = f.name
+		fs[i] = yamlpos.Field{Name: f.name, Required: f.required, Decode: f.decode}
 	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if r.nodes > maxScenarioNodes {
-			r.errorf(n, p, "", "scenario expands to more than %d YAML nodes; is an alias repeated?", maxScenarioNodes)
-			return seen
-		}
-		k, v := r.resolve(n.Content[i]), n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			r.errorf(k, p, "", "expected a field name, got %s", yamlKindName(k))
-			continue
-		}
-		key := k.Value
-		fp := joinPath(p, key)
-		if key == "<<" {
-			r.errorf(k, p, "", "merge keys (<<) are not supported; write the fields out")
-			continue
-		}
-		idx := slices.Index(names, key)
-		if idx < 0 {
-			hint := ""
-			if s := svcflow.Suggest(key, names); s != "" {
-				hint = fmt.Sprintf("did you mean %q?", s)
-			}
-			r.errorf(k, fp, hint, "unknown field %q in %s; expected one of %s", key, what, strings.Join(names, ", "))
-			continue
-		}
-		if seen[key] {
-			r.errorf(k, fp, "", "field %q given twice in %s", key, what)
-			continue
-		}
-		seen[key] = true
-		rv := r.resolve(v)
-		r.pos[fp] = filePos{rv.Line, rv.Column}
-		fields[idx].decode(v, fp)
-	}
-	for _, f := range fields {
-		if f.required && !seen[f.name] {
-			r.errorf(n, joinPath(p, f.name), "", "missing field %q in %s", f.name, what)
-		}
-	}
-	return seen
+	return r.Mapping(n, p, what, fs)
 }
 
 // list decodes each element of a sequence.
 func (r *scenarioReader) list(n *yaml.Node, p, what string, each func(item *yaml.Node, p string)) {
-	n = r.resolve(n)
-	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, p, "", "expected a list of %s, got %s", what, yamlKindName(n))
-		return
-	}
-	for i, item := range n.Content {
-		if r.nodes > maxScenarioNodes {
-			r.errorf(n, p, "", "scenario expands to more than %d YAML nodes; is an alias repeated?", maxScenarioNodes)
-			return
-		}
-		ip := fmt.Sprintf("%s[%d]", p, i)
-		ri := r.resolve(item)
-		r.pos[ip] = filePos{ri.Line, ri.Column}
-		each(item, ip)
-	}
+	r.List(n, p, what, false, each)
 }
 
 func (r *scenarioReader) scalar(n *yaml.Node, p, expected string) (*yaml.Node, bool) {
-	n = r.resolve(n)
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		r.errorf(n, p, "", "expected %s, got %s", expected, yamlKindName(n))
-		return n, false
-	}
-	return n, true
+	return r.Scalar(n, p, expected)
 }
 
 func (r *scenarioReader) text(dst *string) func(*yaml.Node, string) {
@@ -817,7 +729,7 @@ func (r *scenarioReader) scenario(root *yaml.Node) *Scenario {
 // nodeAt returns a node placed where field p stands, for messages.
 func (r *scenarioReader) nodeAt(p string, fallback *yaml.Node) *yaml.Node {
 	if at, ok := r.pos[p]; ok {
-		return &yaml.Node{Line: at.line, Column: at.col}
+		return &yaml.Node{Line: at.Line, Column: at.Column}
 	}
 	return fallback
 }

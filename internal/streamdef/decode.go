@@ -6,13 +6,13 @@ package streamdef
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/yamlpos"
 )
 
 // maxNodes bounds how many YAML nodes one file may expand to, aliases
@@ -20,56 +20,7 @@ import (
 const maxNodes = 200_000
 
 // Pos is a place in a file, counted from 1.
-type Pos struct {
-	Line, Column int
-}
-
-// decoder walks a YAML node tree into a ValueStream. It never stops at the
-// first problem: every field is checked and every problem recorded.
-type decoder struct {
-	file  string
-	pos   map[string]Pos
-	diags []Diagnostic
-	nodes int
-}
-
-func (d *decoder) at(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
-
-func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
-	d.diags = append(d.diags, Diagnostic{
-		File: d.file, Pos: d.at(n),
-		Diagnostic: svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: path, Message: fmt.Sprintf(format, args...), Hint: hint},
-	})
-}
-
-// resolve follows aliases and counts nodes against the budget.
-func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	d.nodes++
-	return n
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "nothing"
-		case "!!int", "!!float":
-			return "the number " + n.Value
-		case "!!bool":
-			return n.Value
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
-}
+type Pos = yamlpos.Pos
 
 // field handles one key of a mapping.
 type field struct {
@@ -78,75 +29,55 @@ type field struct {
 	decode   func(v *yaml.Node, path string)
 }
 
-// mapping decodes the keys of n with the given fields, reporting unknown,
-// duplicate and missing keys. It returns false when n is not a mapping.
-func (d *decoder) mapping(n *yaml.Node, path, what string, fields []field) bool {
-	n = d.resolve(n)
-	d.pos[path] = d.at(n)
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "", "expected %s (a mapping of fields), got %s", what, kindName(n))
-		return false
-	}
-	names := make([]string, len(fields))
+// fieldsOf gives the walker a mapping's fields.
+func fieldsOf(fields []field) []yamlpos.Field {
+	out := make([]yamlpos.Field, len(fields))
 	for i, f := range fields {
-		names[i] = f.name
+		out[i] = yamlpos.Field{Name: f.name, Required: f.required, Decode: f.decode}
 	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if d.nodes > maxNodes {
-			d.errorf(n, path, "", "definition expands to more than %d YAML nodes; is an alias repeated?", maxNodes)
-			return true
-		}
-		k, v := d.resolve(n.Content[i]), n.Content[i+1]
-		key := k.Value
-		fp := join(path, key)
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, path, "", "expected a field name, got %s", kindName(k))
-			continue
-		}
-		if key == "<<" {
-			d.errorf(k, path, "", "merge keys (<<) are not supported; write the fields out")
-			continue
-		}
-		idx := slices.Index(names, key)
-		if idx < 0 {
-			hint := ""
-			if s := svcflow.Suggest(key, names); s != "" {
-				hint = fmt.Sprintf("did you mean %q?", s)
-			}
-			d.errorf(k, fp, hint, "unknown field %q in %s; expected one of %s", key, what, strings.Join(names, ", "))
-			continue
-		}
-		if seen[key] {
-			d.errorf(k, fp, "", "field %q given twice in %s", key, what)
-			continue
-		}
-		seen[key] = true
-		d.pos[fp] = d.at(d.resolve(v))
-		fields[idx].decode(v, fp)
-	}
-	for _, f := range fields {
-		if f.required && !seen[f.name] {
-			d.errorf(n, join(path, f.name), "", "missing field %q in %s", f.name, what)
-		}
-	}
-	return true
+	return out
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+// decoder walks a YAML node tree into a ValueStream or rules. It never
+// stops at the first problem: every field is checked and every problem
+// recorded.
+type decoder struct {
+	*yamlpos.Walker
+	file  string
+	pos   map[string]Pos // the walker's
+	diags []Diagnostic
 }
+
+func newDecoder(file string) *decoder {
+	d := &decoder{file: file, pos: map[string]Pos{}}
+	d.Walker = &yamlpos.Walker{Pos: d.pos, MaxNodes: maxNodes, Noun: "definition",
+		Report: func(at Pos, path, hint, message string) {
+			d.diags = append(d.diags, Diagnostic{File: d.file, Pos: at,
+				Diagnostic: svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: path, Message: message, Hint: hint}})
+		}}
+	return d
+}
+
+func (d *decoder) at(n *yaml.Node) Pos { return yamlpos.At(n) }
+
+func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
+	d.Errorf(n, path, hint, format, args...)
+}
+
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node { return d.Resolve(n) }
+
+func kindName(n *yaml.Node) string { return yamlpos.KindName(n) }
+
+// mapping decodes the keys of n with the given fields; it returns false
+// when n is not a mapping.
+func (d *decoder) mapping(n *yaml.Node, path, what string, fields []field) bool {
+	return d.Mapping(n, path, what, fieldsOf(fields)) != nil
+}
+
+func join(path, key string) string { return yamlpos.Join(path, key) }
 
 func (d *decoder) scalar(n *yaml.Node, path, expected string) (*yaml.Node, bool) {
-	n = d.resolve(n)
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, path, "", "expected %s, got %s", expected, kindName(n))
-		return n, false
-	}
-	return n, true
+	return d.Scalar(n, path, expected)
 }
 
 // text reads free text; numbers and booleans are taken as written.
@@ -242,22 +173,7 @@ func (d *decoder) duration(dst *svcflow.Duration) func(*yaml.Node, string) {
 // list decodes each element of a sequence; a mapping counts as a list of one
 // when one is allowed.
 func (d *decoder) list(n *yaml.Node, path, what string, one bool, each func(item *yaml.Node, path string)) {
-	n = d.resolve(n)
-	if one && n.Kind == yaml.MappingNode {
-		each(n, path+"[0]")
-		return
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "", "expected a list of %s, got %s", what, kindName(n))
-		return
-	}
-	for i, item := range n.Content {
-		if d.nodes > maxNodes {
-			d.errorf(n, path, "", "definition expands to more than %d YAML nodes; is an alias repeated?", maxNodes)
-			return
-		}
-		each(item, fmt.Sprintf("%s[%d]", path, i))
-	}
+	d.List(n, path, what, one, each)
 }
 
 // slug turns a name into a kebab-case id for actions and tasks that give none.

@@ -37,7 +37,7 @@ func ParseRules(name string, data []byte) ([]*svcflow.Rule, []Diagnostic) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, []Diagnostic{syntaxError(name, err)}
 	}
-	d := &decoder{file: name, pos: map[string]Pos{}}
+	d := newDecoder(name)
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]

@@ -1,7 +1,6 @@
 package streamdef
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 
@@ -268,6 +267,3 @@ func (d *decoder) action(n *yaml.Node, path string, a *svcflow.Action) {
 		a.ID = slug(a.Name)
 	}
 }
-
-// String names a node's position for messages that refer to another place.
-func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }

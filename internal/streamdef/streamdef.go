@@ -59,7 +59,7 @@ func Parse(name string, data []byte) (*File, []Diagnostic) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, []Diagnostic{syntaxError(name, err)}
 	}
-	d := &decoder{file: name, pos: map[string]Pos{}}
+	d := newDecoder(name)
 	s := &svcflow.ValueStream{}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -70,7 +70,7 @@ func Parse(name string, data []byte) (*File, []Diagnostic) {
 }
 
 func fileError(name string, line, col int, path, format string, args ...any) Diagnostic {
-	return Diagnostic{File: name, Pos: Pos{line, col}, Diagnostic: svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: path, Message: fmt.Sprintf(format, args...)}}
+	return Diagnostic{File: name, Pos: Pos{Line: line, Column: col}, Diagnostic: svcflow.Diagnostic{Severity: svcflow.SeverityError, Path: path, Message: fmt.Sprintf(format, args...)}}
 }
 
 // syntaxError places a YAML syntax error; yaml.v3 reports "yaml: line N: …".
