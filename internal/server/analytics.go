@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/eventlog"
@@ -69,9 +70,7 @@ func parseAnalytics(r *http.Request) (analyticsRequest, error) {
 // admins: the desk refuses others) into a compact log of the items the
 // query selects.
 func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Log, error) {
-	l, err := eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) {
-		return s.desk.Events(r.Context(), personOf(r), after, 1000)
-	})
+	l, err := s.storeLog(r)
 	if err != nil {
 		return nil, err
 	}
@@ -129,4 +128,43 @@ func (s *Server) analyticsMap(w http.ResponseWriter, r *http.Request) error {
 	return writeSVG(w, func(out io.Writer) error {
 		return flow.WriteMapSVG(out, a.Map.DFG, flow.MapOptions{Bottleneck: a.TopBottleneck(), MaxEdges: 40})
 	})
+}
+
+// logCache keeps the store's event log as analytics read it, valid while
+// nothing has been appended since: a request asks the store only whether
+// there is an event after the last one read, and rebuilds the log when
+// there is. Built logs are only read, so requests share them.
+type logCache struct {
+	mu  sync.Mutex
+	seq int64
+	log *eventlog.Log
+}
+
+// storeLog returns the whole event log as a compact log, for those who may
+// read the event log (managers and admins: the desk refuses others).
+func (s *Server) storeLog(r *http.Request) (*eventlog.Log, error) {
+	ctx, p := r.Context(), personOf(r)
+	c := &s.logs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	newer, err := s.desk.Events(ctx, p, c.seq, 1)
+	if err != nil {
+		return nil, err
+	}
+	if c.log != nil && len(newer) == 0 {
+		return c.log, nil
+	}
+	var last int64
+	l, err := eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) {
+		evs, err := s.desk.Events(ctx, p, after, 1000)
+		if len(evs) > 0 {
+			last = evs[len(evs)-1].Seq
+		}
+		return evs, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.seq, c.log = last, l
+	return l, nil
 }

@@ -90,3 +90,27 @@ func TestAnalyticsFlow(t *testing.T) {
 	}
 	e.must(403, "alice", "GET", "/api/v1/analytics/flow", nil)
 }
+
+// The analytics reuse the event log they read until something is appended,
+// and see every change after it.
+func TestAnalyticsSeeNewEvents(t *testing.T) {
+	e := newTestEnv(t)
+	cases := func() int {
+		t.Helper()
+		var a struct{ Cases int }
+		e.must(200, "max", "GET", "/api/v1/analytics/flow", nil).json(t, &a)
+		return a.Cases
+	}
+	e.open("ursula", map[string]any{"kind": "incident", "title": "One"})
+	if n := cases(); n != 1 {
+		t.Fatalf("%d cases, want 1", n)
+	}
+	if n := cases(); n != 1 {
+		t.Fatalf("asked again: %d cases, want 1", n)
+	}
+	e.open("ursula", map[string]any{"kind": "incident", "title": "Two"})
+	if n := cases(); n != 2 {
+		t.Errorf("after a new item: %d cases, want 2", n)
+	}
+	e.must(403, "alice", "GET", "/api/v1/analytics/flow", nil)
+}

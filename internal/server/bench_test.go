@@ -1,7 +1,11 @@
 package server
 
 import (
+	"context"
 	"testing"
+
+	"github.com/svcflow/svcflow/internal/demo"
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 // BenchmarkTransition measures one step transition through the whole HTTP
@@ -38,4 +42,36 @@ func BenchmarkCreate(b *testing.B) {
 	for b.Loop() {
 		e.open("alice", map[string]any{"kind": "incident", "title": "bench", "entry": "monitoring"})
 	}
+}
+
+// BenchmarkAnalyticsFlow measures GET /api/v1/analytics/flow over 30 days
+// of demo history: when nothing changed since the last request (the log
+// is reused) and when an item was opened before each request (the log is
+// read again).
+func BenchmarkAnalyticsFlow(b *testing.B) {
+	t := &testing.T{}
+	e := newTestEnv(t)
+	e.t = t
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: e.store, Now: clock.Now})
+	if _, err := demo.Seed(context.Background(), d, clock, demo.Options{Days: 30, Seed: 1, End: t0}); err != nil {
+		b.Fatal(err)
+	}
+	get := func() {
+		if r := e.do("ada", "GET", "/api/v1/analytics/flow?stream=restore-live-service", nil); r.status != 200 {
+			b.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	b.Run("unchanged", func(b *testing.B) {
+		get()
+		for b.Loop() {
+			get()
+		}
+	})
+	b.Run("after-a-change", func(b *testing.B) {
+		for b.Loop() {
+			e.open("alice", map[string]any{"kind": "incident", "title": "bench", "entry": "monitoring"})
+			get()
+		}
+	})
 }

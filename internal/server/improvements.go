@@ -6,7 +6,6 @@ import (
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
-	"github.com/svcflow/svcflow/internal/eventlog"
 	"github.com/svcflow/svcflow/internal/improve"
 )
 
@@ -121,9 +120,7 @@ func (s *Server) createImprovement(w http.ResponseWriter, r *http.Request) error
 // draftFromBottleneck fills what the body left out from the top
 // bottleneck of the stream it names.
 func (s *Server) draftFromBottleneck(r *http.Request, b raiseImprovement, in *desk.RaiseInput) error {
-	l, err := eventlog.ReadItemLog(func(after int64) ([]svcflow.Event, error) {
-		return s.desk.Events(r.Context(), personOf(r), after, 1000)
-	})
+	l, err := s.storeLog(r)
 	if err != nil {
 		return err
 	}

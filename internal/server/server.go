@@ -44,6 +44,7 @@ type Server struct {
 	metrics *metrics
 	tokens  tokenCache
 	keys    *notify.Keys // signs and checks the action links mailed to requesters
+	logs    logCache     // the event log as analytics read it
 
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte
