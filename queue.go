@@ -25,6 +25,10 @@ const (
 	OrderEntitlement   = "entitlement"    // source of demand: the organisation's tier, 1 first
 )
 
+// DefaultQueuePolicy orders the queue of a team that names no policy, in
+// the engine and in the simulator alike: a service desk triages.
+const DefaultQueuePolicy = OrderPriority
+
 // QueueOrders returns the queue orders, in the order SPEC §5 lists them.
 func QueueOrders() []string {
 	return []string{OrderFIFO, OrderLIFO, OrderPriority, OrderShortestFirst, OrderWSJF, OrderEntitlement}

@@ -9,8 +9,6 @@ import (
 	"github.com/svcflow/svcflow"
 )
 
-// DefaultQueuePolicy orders a team's queue when the team names none.
-const DefaultQueuePolicy = "priority"
 
 // maxQueue bounds how many waiting items one queue view ranks: the newest
 // ones, when more wait.
@@ -61,7 +59,7 @@ func (d *Desk) teamPolicy(ctx context.Context, team string) (svcflow.QueuePolicy
 	if err != nil {
 		return svcflow.QueuePolicy{}, err
 	}
-	spec := DefaultQueuePolicy
+	spec := svcflow.DefaultQueuePolicy
 	for _, t := range teams {
 		if t.ID == team && t.QueuePolicy != "" {
 			spec = t.QueuePolicy

@@ -750,7 +750,7 @@ func compile(m *Model) (*compiled, error) {
 		ct := cteam{id: t.ID, people: t.People}
 		policy := t.Policy
 		if policy == "" {
-			policy = svcflow.OrderFIFO
+			policy = svcflow.DefaultQueuePolicy // as the engine orders it
 		}
 		p, err := svcflow.ParseQueuePolicy(policy)
 		if err != nil {

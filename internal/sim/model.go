@@ -39,7 +39,8 @@ type Team struct {
 	ID     string
 	People int
 	// Policy orders the team's queue, in the text form of
-	// svcflow.ParseQueuePolicy ("fifo", "priority+aging=4h"); "" is fifo.
+	// svcflow.ParseQueuePolicy ("fifo", "priority+aging=4h"); "" is
+	// svcflow.DefaultQueuePolicy, as in the engine.
 	Policy string
 	Shifts []Shift // none: always available
 }
