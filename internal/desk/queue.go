@@ -9,7 +9,6 @@ import (
 	"github.com/svcflow/svcflow"
 )
 
-
 // maxQueue bounds how many waiting items one queue view ranks: the newest
 // ones, when more wait.
 const maxQueue = 2000

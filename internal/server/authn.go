@@ -108,46 +108,68 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	email := strings.ToLower(strings.TrimSpace(in.Email))
+	p, err := s.checkPassword(w, r, in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	sess, err := s.startSession(w, r, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, sessionInfo{Person: viewPerson(p), CSRFToken: sess.CSRF, Expires: sess.Expires})
+}
+
+// checkPassword signs a person in by email and password, under the login
+// rate limits of SPEC §8 (per account and per address). Errors are
+// problems: too many requests (with Retry-After), or unauthorized.
+func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (*svcflow.Person, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
 	addr := clientAddr(r)
 	if ok, retry := s.limiter.Allow(email, addr); !ok {
 		w.Header().Set("Retry-After", retryAfter(retry))
-		return newProblem("too-many-requests", "too many failed sign-ins; wait and try again")
+		return nil, newProblem("too-many-requests", "too many failed sign-ins; wait and try again")
 	}
 	p, hash, err := s.desk.Login(r.Context(), email)
 	if err != nil && !errors.Is(err, desk.ErrNotFound) {
 		s.limiter.Release(email, addr) // the store failed, not the person
-		return err
+		return nil, err
 	}
 	ok := false
 	if err == nil {
 		var cerr error
-		if ok, cerr = auth.CheckPassword(hash, in.Password); cerr != nil {
+		if ok, cerr = auth.CheckPassword(hash, password); cerr != nil {
 			s.log.ErrorContext(r.Context(), "stored password hash unreadable", "person", p.ID, "err", cerr)
 		}
 	} else {
-		auth.CheckNobody(in.Password) // take as long as a real check: timing must not reveal who has an account
+		auth.CheckNobody(password) // take as long as a real check: timing must not reveal who has an account
 	}
 	if !ok {
 		s.limiter.Fail(email, addr)
-		return newProblem("unauthorized", "wrong email or password")
+		return nil, newProblem("unauthorized", "wrong email or password")
 	}
 	s.limiter.Succeed(email, addr)
+	return p, nil
+}
+
+// startSession starts a browser session for p and sets its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p *svcflow.Person) (desk.Session, error) {
 	plain, hashed, err := auth.NewSessionID()
 	if err != nil {
-		return err
+		return desk.Session{}, err
 	}
 	csrf, err := auth.NewCSRFToken()
 	if err != nil {
-		return err
+		return desk.Session{}, err
 	}
 	sess := desk.Session{Hash: hashed, Person: p.ID, CSRF: csrf, Expires: s.desk.Now().Add(sessionTTL)}
 	if err := s.desk.StartSession(r.Context(), sess); err != nil {
-		return err
+		return desk.Session{}, err
 	}
+	// Max-Age rather than Expires: a browser whose clock differs from the
+	// server's still keeps the cookie for the session's length.
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: plain, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, Expires: sess.Expires})
-	return writeJSON(w, http.StatusCreated, sessionInfo{Person: viewPerson(p), CSRFToken: csrf, Expires: sess.Expires})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionTTL / time.Second)})
+	return sess, nil
 }
 
 func retryAfter(d time.Duration) string {
@@ -159,13 +181,22 @@ func retryAfter(d time.Duration) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.endSession(w, r); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// endSession ends the request's browser session, if any, and clears its
+// cookie.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(s.sessionCookie()); err == nil && auth.IsSessionID(c.Value) {
 		if err := s.desk.EndSession(r.Context(), auth.HashToken(c.Value)); err != nil {
 			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -170,7 +170,12 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "The webhook's deliveries, newest first, each with its log of attempts (admins)",
 			response: deliveryList{}, status: 200, query: []param{{"limit", "1 to 200 (default 50)"}}, h: s.webhookDeliveries},
 
-		{method: "GET", path: "/{$}", summary: "Home page", public: true, html: true, status: 200, h: s.indexPage},
+		{method: "GET", path: "/{$}", summary: "Home page (sign-in first: 303 to /login)", public: true, html: true, status: 200, h: s.homePage},
+		{method: "GET", path: "/login", summary: "The sign-in page", public: true, html: true, status: 200, h: s.loginPage},
+		{method: "POST", path: "/login", summary: "Sign in from the page's form (303 to /)", public: true, html: true, status: 303, h: s.loginSubmit},
+		{method: "POST", path: "/logout", summary: "Sign out from a page (303 to /login)", public: true, html: true, status: 303, h: s.logoutSubmit},
+		{method: "GET", path: "/streams", summary: "The value streams", public: true, html: true, status: 200, h: s.indexPage},
+		{method: "GET", path: "/static/app.css", summary: "The pages' stylesheet", public: true, raw: s.appStylesheet, status: 200},
 		{method: "GET", path: "/streams/{id}", summary: "A value stream's page", public: true, html: true, status: 200, h: s.streamPage},
 		{method: "GET", path: "/items/{id}/confirm", summary: "What a mailed confirm link will do", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},
 		{method: "POST", path: "/items/{id}/confirm", summary: "Confirm the resolution (close) as the link's requester", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/auth"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// The pages people use in a browser (SPEC §6): server-rendered from
+// templates embedded in the binary, working without JavaScript, under the
+// strict Content-Security-Policy every response carries.
+
+//go:embed web/*.html web/*.css
+var webFiles embed.FS
+
+// pages are the page templates, each parsed once with the layout.
+var pages = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, name := range []string{"login", "home"} {
+		out[name] = template.Must(template.ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
+	}
+	return out
+}()
+
+// loginCookie holds the synchronizer token of the sign-in form, which is
+// posted before there is a session to keep it in.
+const loginCookie = "svcflow_login"
+
+// navLink is an entry of the main navigation.
+type navLink struct {
+	Label, Href string
+	Current     bool
+}
+
+// pageData is what every page template gets; each page reads its part.
+type pageData struct {
+	Title  string
+	Person *svcflow.Person
+	CSRF   string
+	Nav    []navLink
+
+	Error, Email string // sign-in
+
+	ItemsHeading string // home
+	Items        []itemRow
+}
+
+// itemRow is a work item in a list.
+type itemRow struct {
+	ID, Title, StatusText, Step string
+	Status                      svcflow.Status
+	Priority                    svcflow.Priority
+	Updated                     time.Time
+}
+
+// nav is the navigation of a signed-in person; it grows with the pages of
+// each role.
+func nav(current string) []navLink {
+	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Value streams", Href: "/streams"}}
+	for i := range links {
+		links[i].Current = links[i].Href == current
+	}
+	return links
+}
+
+// render writes a page with a status.
+func render(w http.ResponseWriter, status int, name string, d pageData) error {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// browserSession finds the person and session behind the session cookie
+// (pages use the cookie, never a bearer token); ok is false without one.
+func (s *Server) browserSession(r *http.Request) (*svcflow.Person, desk.Session, bool, error) {
+	c, err := r.Cookie(s.sessionCookie())
+	if err != nil || !auth.IsSessionID(c.Value) {
+		return nil, desk.Session{}, false, nil
+	}
+	p, sess, err := s.desk.PersonBySession(r.Context(), auth.HashToken(c.Value))
+	if err != nil {
+		if errors.Is(err, desk.ErrNotFound) {
+			return nil, desk.Session{}, false, nil
+		}
+		return nil, desk.Session{}, false, err
+	}
+	if p.Erased {
+		return nil, desk.Session{}, false, nil
+	}
+	return p, sess, true, nil
+}
+
+// sameToken compares a posted synchronizer token with the expected one.
+func sameToken(posted, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(posted), []byte(want)) == 1
+}
+
+// readForm parses a posted form, at most 64 KiB of it.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return newProblem("invalid", "the form could not be read")
+	}
+	return nil
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	if _, _, ok, err := s.browserSession(r); err != nil || ok {
+		if ok {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+		}
+		return err
+	}
+	return s.showLogin(w, r, http.StatusOK, "", "")
+}
+
+// showLogin renders the sign-in form with a fresh synchronizer token.
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, email, problem string) error {
+	tok, err := auth.NewCSRFToken()
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	return render(w, status, "login", pageData{Title: "Sign in", CSRF: tok, Email: email, Error: problem})
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf_token"), c.Value) {
+		return s.showLogin(w, r, http.StatusForbidden, r.PostFormValue("email"), "The form had expired. Please sign in again.")
+	}
+	email := r.PostFormValue("email")
+	p, err := s.checkPassword(w, r, email, r.PostFormValue("password"))
+	if err != nil {
+		ae := fromDomain(err)
+		if ae == nil {
+			return err
+		}
+		return s.showLogin(w, r, ae.p.Status, email, capitalize(ae.p.Detail)+".")
+	}
+	if _, err := s.startSession(w, r, p); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logoutSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	_, sess, ok, err := s.browserSession(r)
+	if err != nil {
+		return err
+	}
+	if ok && !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
+	}
+	if err := s.endSession(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
+	p, sess, ok, err := s.browserSession(r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	items, err := s.desk.List(r.Context(), p, desk.ItemFilter{Limit: 20})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(items))
+	for i, w := range items {
+		ids[i] = w.ID
+	}
+	contents, err := s.desk.Store().ItemContents(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	d := pageData{Title: "Hello, " + p.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/"), ItemsHeading: "Recent work you can see"}
+	if p.Role == svcflow.RoleRequester {
+		d.ItemsHeading = "Your requests"
+	}
+	for _, w := range items {
+		row := itemRow{ID: w.ID, Title: contents[w.ID].Title, Status: w.Status, StatusText: statusText[w.Status], Priority: w.Priority, Updated: w.Updated}
+		if w.Visit != nil {
+			row.Step = w.Visit.Step
+		}
+		d.Items = append(d.Items, row)
+	}
+	return render(w, http.StatusOK, "home", d)
+}
+
+// statusText says a status in plain words.
+var statusText = map[svcflow.Status]string{
+	svcflow.StatusNew: "New", svcflow.StatusInProgress: "In progress", svcflow.StatusOnHold: "On hold",
+	svcflow.StatusResolved: "Resolved", svcflow.StatusClosed: "Closed", svcflow.StatusCancelled: "Cancelled",
+}
+
+func (s *Server) appStylesheet(w http.ResponseWriter, _ *http.Request) {
+	b, err := webFiles.ReadFile("web/app.css")
+	if err != nil {
+		http.Error(w, "no stylesheet", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(b)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/svcflow/svcflow/internal/auth"
+)
+
+var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, so tests see each 303.
+type browser struct {
+	t *testing.T
+	c *http.Client
+	e *testEnv
+}
+
+func newBrowser(t *testing.T, e *testEnv) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path string, form url.Values, header ...string) (*http.Response, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.e.http.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	return res, string(page)
+}
+
+// csrf reads the synchronizer token of the page's form.
+func csrf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfFieldRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf_token field in\n%s", page)
+	}
+	return m[1]
+}
+
+// TestSignInPages: an anonymous visitor is sent to the sign-in page; its
+// form carries a synchronizer token; a wrong password or a missing token
+// is refused; signing in sets an HttpOnly, SameSite session cookie and
+// leads home, whose navigation and list fit the role; signing out needs
+// the session's token; every page sends the CSP.
+func TestSignInPages(t *testing.T) {
+	e := newTestEnv(t)
+	hash, err := auth.HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.desk.SetPassword(context.Background(), nil, "ursula", hash); err != nil {
+		t.Fatal(err)
+	}
+	mine := e.open("ursula", map[string]any{"kind": "incident", "title": "My <script>alert(1)</script> printer"})
+	e.open("victor", map[string]any{"kind": "incident", "title": "Victor's laptop"})
+
+	b := newBrowser(t, e)
+	res, _ := b.do("GET", "/", nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("anonymous /: %d to %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, page := b.do("GET", "/login", nil)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
+		strings.Contains(res.Header.Get("Content-Security-Policy"), "unsafe-inline") {
+		t.Fatalf("/login: %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+	tok := csrf(t, page)
+
+	form := url.Values{"email": {"ursula@example.org"}, "password": {"correct horse battery"}}
+	if res, _ := b.do("POST", "/login", form); res.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without the token: %d, want 403", res.StatusCode)
+	}
+	_, page = b.do("GET", "/login", nil)
+	tok = csrf(t, page)
+	wrong := url.Values{"email": {"ursula@example.org"}, "password": {"nope"}, "csrf_token": {tok}}
+	res, page = b.do("POST", "/login", wrong)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong email or password") || strings.Contains(res.Header.Get("Set-Cookie"), "svcflow_session") {
+		t.Errorf("a wrong password: %d, cookies %q", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	form.Set("csrf_token", csrf(t, page))
+	if res, _ := b.do("POST", "/login", form, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site sign-in: %d, want 403", res.StatusCode)
+	}
+	res, _ = b.do("POST", "/login", form)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == e.srv.sessionCookie() {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure {
+		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure over http", session)
+	}
+
+	res, page = b.do("GET", "/", nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "Your requests") || !strings.Contains(page, mine.ID) {
+		t.Fatalf("home: %d\n%s", res.StatusCode, page)
+	}
+	if strings.Contains(page, "Victor's laptop") || strings.Contains(page, "<script>alert(1)") || !strings.Contains(page, "&lt;script&gt;") {
+		t.Errorf("home shows another requester's item, or the title unescaped:\n%s", page)
+	}
+	if res, _ := b.do("GET", "/login", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("/login when signed in: %d, want 303 home", res.StatusCode)
+	}
+
+	if res, _ := b.do("POST", "/logout", url.Values{"csrf_token": {"forged"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-out with a forged token: %d, want 403", res.StatusCode)
+	}
+	res, _ = b.do("POST", "/logout", url.Values{"csrf_token": {csrf(t, page)}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("sign-out: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := b.do("GET", "/", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("/ after signing out: %d, want 303", res.StatusCode)
+	}
+}
