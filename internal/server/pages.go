@@ -25,7 +25,7 @@ var webFiles embed.FS
 // pages are the page templates, each parsed once with the layout.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "home"} {
+	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound"} {
 		out[name] = template.Must(template.ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
 	}
 	return out
@@ -52,6 +52,10 @@ type pageData struct {
 
 	ItemsHeading string // home
 	Items        []itemRow
+
+	Services []portalService // portal
+	Form     *requestForm    // a request form
+	Item     *itemPage       // an item's page
 }
 
 // itemRow is a work item in a list.
@@ -65,7 +69,7 @@ type itemRow struct {
 // nav is the navigation of a signed-in person; it grows with the pages of
 // each role.
 func nav(current string) []navLink {
-	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Value streams", Href: "/streams"}}
+	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Ask for something", Href: "/portal"}, {Label: "Value streams", Href: "/streams"}}
 	for i := range links {
 		links[i].Current = links[i].Href == current
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/auth"
 )
 
@@ -141,5 +142,82 @@ func TestSignInPages(t *testing.T) {
 	}
 	if res, _ := b.do("GET", "/", nil); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("/ after signing out: %d, want 303", res.StatusCode)
+	}
+}
+
+// signIn sets a password for the person and signs the browser in.
+func (b *browser) signIn(person, email string) {
+	b.t.Helper()
+	hash, err := auth.HashPassword("pages test password")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.e.desk.SetPassword(context.Background(), nil, person, hash); err != nil {
+		b.t.Fatal(err)
+	}
+	_, page := b.do("GET", "/login", nil)
+	res, _ := b.do("POST", "/login", url.Values{"email": {email}, "password": {"pages test password"}, "csrf_token": {csrf(b.t, page)}})
+	if res.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("sign in as %s: %d", person, res.StatusCode)
+	}
+}
+
+// TestPortalRequest: a requester picks a catalogue entry, is told which
+// required answer is missing, sends the request, lands on its page with
+// its history in plain words, and comments there; another requester gets
+// a not-found page for it.
+func TestPortalRequest(t *testing.T) {
+	e := newTestEnv(t)
+	svc := &svcflow.Service{ID: "laptops", Name: "Laptops", Status: svcflow.ServiceLive, Catalogue: []svcflow.CatalogueEntry{
+		{ID: "new-laptop", Name: "New laptop", Kind: svcflow.KindServiceRequest, Category: "hardware",
+			Fields: []svcflow.FormField{{ID: "model", Label: "Which model", Type: "choice", Required: true, Choices: []string{"13-inch", "15-inch"}}}}}}
+	if err := e.desk.SaveService(context.Background(), nil, svc); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e)
+	b.signIn("ursula", "ursula@example.org")
+	res, page := b.do("GET", "/portal", nil)
+	if res.StatusCode != 200 || !strings.Contains(page, `href="/portal/request/laptops/new-laptop"`) {
+		t.Fatalf("portal: %d\n%s", res.StatusCode, page)
+	}
+	_, page = b.do("GET", "/portal/request/laptops/new-laptop", nil)
+	tok := csrf(t, page)
+	form := url.Values{"csrf_token": {tok}, "title": {"A laptop for <script>alert(1)</script>"}, "description": {"For the new starter"}}
+	res, page = b.do("POST", "/portal/request/laptops/new-laptop", form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Which model") {
+		t.Fatalf("without the required answer: %d\n%s", res.StatusCode, page)
+	}
+	if !strings.Contains(page, `value="A laptop for &lt;script&gt;`) {
+		t.Errorf("the form does not keep what was typed, escaped:\n%s", page)
+	}
+	form.Set("form.model", "13-inch")
+	if res, _ := b.do("POST", "/portal/request/laptops/new-laptop", url.Values{"title": {"x"}, "form.model": {"13-inch"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a request without the session's token: %d, want 403", res.StatusCode)
+	}
+	res, _ = b.do("POST", "/portal/request/laptops/new-laptop", form)
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/items/REQ-") {
+		t.Fatalf("send: %d to %q", res.StatusCode, loc)
+	}
+	res, page = b.do("GET", loc, nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "Ursula User opened it.") || !strings.Contains(page, "&lt;script&gt;") || strings.Contains(page, "<script>alert") {
+		t.Fatalf("item page: %d\n%s", res.StatusCode, page)
+	}
+	res, _ = b.do("POST", loc+"/comment", url.Values{"csrf_token": {csrf(t, page)}, "body": {"Any <b>news</b>?"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: %d", res.StatusCode)
+	}
+	_, page = b.do("GET", loc, nil)
+	if !strings.Contains(page, "Ursula User wrote:") || !strings.Contains(page, "Any &lt;b&gt;news&lt;/b&gt;?") {
+		t.Errorf("the comment is not on the page, escaped:\n%s", page)
+	}
+
+	other := newBrowser(t, e)
+	other.signIn("victor", "victor@example.org")
+	if res, page := other.do("GET", loc, nil); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "nothing here you may see") {
+		t.Errorf("another requester on the item: %d", res.StatusCode)
+	}
+	if res, _ := other.do("GET", "/portal/request/laptops/old-laptop", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown entry: %d", res.StatusCode)
 	}
 }

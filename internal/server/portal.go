@@ -1,0 +1,328 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// The self-service portal: the catalogue, its request forms, and an item's
+// own page with its timeline in plain words.
+
+// portalService is a live service with what can be asked of it.
+type portalService struct {
+	ID, Name string
+	Entries  []svcflow.CatalogueEntry
+}
+
+// requestForm is a request form as a page shows it.
+type requestForm struct {
+	Action      string
+	Description string
+	Fields      []svcflow.FormField
+	Values      map[string]string // what was posted, to show again with an error
+}
+
+// itemPage is a work item as its page shows it.
+type itemPage struct {
+	ID, Title, Description, StatusText, StepName string
+	Status                                       svcflow.Status
+	Priority                                     svcflow.Priority
+	Timeline                                     []timelineEntry
+}
+
+// timelineEntry is one line of an item's history in plain words.
+type timelineEntry struct {
+	At   time.Time
+	Text string
+	Body string // a comment's text
+}
+
+// problemEntry is the pseudo catalogue entry of "report a problem".
+const problemEntry = "-/problem"
+
+// signedInPage runs a page for a signed-in person; others are sent to sign
+// in first.
+func (s *Server) signedInPage(h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, sess, ok, err := s.browserSession(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return nil
+		}
+		return h(w, r, p, sess)
+	}
+}
+
+func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	ss, err := s.desk.Store().Services(r.Context())
+	if err != nil {
+		return err
+	}
+	d := pageData{Title: "Ask for something", Person: p, CSRF: sess.CSRF, Nav: nav("/portal")}
+	for _, sv := range ss {
+		if sv.Status == svcflow.ServiceLive && len(sv.Catalogue) > 0 {
+			d.Services = append(d.Services, portalService{ID: sv.ID, Name: sv.Name, Entries: sv.Catalogue})
+		}
+	}
+	return render(w, http.StatusOK, "portal", d)
+}
+
+// requestEntry finds the catalogue entry a request form is for; "-/problem"
+// is the form for reporting something broken.
+func (s *Server) requestEntry(r *http.Request) (*svcflow.CatalogueEntry, bool, error) {
+	svc, entry := r.PathValue("service"), r.PathValue("entry")
+	if svc+"/"+entry == problemEntry {
+		return &svcflow.CatalogueEntry{Name: "Report a problem", Description: "Tell us what is not working; the service desk picks it up.",
+			Kind: svcflow.KindIncident}, true, nil
+	}
+	ss, err := s.desk.Store().Services(r.Context())
+	if err != nil {
+		return nil, false, err
+	}
+	for _, sv := range ss {
+		if sv.ID != svc || sv.Status != svcflow.ServiceLive {
+			continue
+		}
+		for i := range sv.Catalogue {
+			if sv.Catalogue[i].ID == entry {
+				return &sv.Catalogue[i], false, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	e, _, err := s.requestEntry(r)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+	}
+	return s.showRequest(w, r, p, sess, e, http.StatusOK, map[string]string{"title": e.Name}, "")
+}
+
+func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, e *svcflow.CatalogueEntry, status int, values map[string]string, problem string) error {
+	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/portal"), Error: problem,
+		Form: &requestForm{Action: r.URL.Path, Description: e.Description, Fields: e.Fields, Values: values}}
+	return render(w, status, "request", d)
+}
+
+func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
+	}
+	e, problem, err := s.requestEntry(r)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+	}
+	values := map[string]string{"title": r.PostFormValue("title"), "description": r.PostFormValue("description")}
+	in := desk.OpenInput{Kind: e.Kind, Title: values["title"], Description: values["description"], Impact: 3, Urgency: 3}
+	if !problem {
+		in.Catalogue = r.PathValue("service") + "/" + e.ID
+		in.Form = map[string]string{}
+		for _, f := range e.Fields {
+			if v := strings.TrimSpace(r.PostFormValue("form." + f.ID)); v != "" {
+				in.Form[f.ID] = v
+				values["form."+f.ID] = v
+			}
+		}
+	}
+	v, err := s.desk.Open(r.Context(), p, in)
+	if ae := fromDomain(err); ae != nil && ae.p.Status == http.StatusUnprocessableEntity {
+		// Every problem, each named by the label the form shows.
+		msgs := []string{}
+		for _, f := range ae.p.Errors {
+			msgs = append(msgs, fieldLabel(f.Field, e)+": "+f.Detail)
+		}
+		if len(msgs) == 0 {
+			msgs = append(msgs, ae.p.Detail)
+		}
+		return s.showRequest(w, r, p, sess, e, http.StatusUnprocessableEntity, values, strings.Join(msgs, "; "))
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/items/"+v.Item.ID, http.StatusSeeOther)
+	return nil
+}
+
+// fieldLabel names the field of an error as the form labels it.
+func fieldLabel(field string, e *svcflow.CatalogueEntry) string {
+	switch {
+	case field == "title":
+		return "In a few words"
+	case field == "description":
+		return "Details"
+	case strings.HasPrefix(field, "form."):
+		for _, f := range e.Fields {
+			if "form."+f.ID == field {
+				return f.Label
+			}
+		}
+	}
+	return field
+}
+
+func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	id := r.PathValue("id")
+	v, err := s.desk.Item(r.Context(), p, id)
+	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+	}
+	if err != nil {
+		return err
+	}
+	events, err := s.desk.ItemEvents(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	comments, err := s.desk.Comments(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	people, err := s.desk.Store().People(r.Context())
+	if err != nil {
+		return err
+	}
+	streams, err := s.streams(r)
+	if err != nil {
+		return err
+	}
+	w2 := v.Item
+	page := &itemPage{ID: w2.ID, Title: v.Content.Title, Description: v.Content.Description, Status: w2.Status,
+		StatusText: statusText[w2.Status], Priority: w2.Priority}
+	stream := byStreamID(streams, w2.Stream)
+	if w2.Visit != nil {
+		page.StepName = stepName(stream, w2.Visit.Step)
+	}
+	page.Timeline = timeline(events, comments, people, stream)
+	return render(w, http.StatusOK, "item", pageData{Title: w2.ID, Person: p, CSRF: sess.CSRF, Nav: nav(""), Item: page})
+}
+
+func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
+	}
+	id := r.PathValue("id")
+	// A requester's comment is public; agents comment publicly here too,
+	// as the page is the conversation with the requester.
+	if _, _, err := s.desk.PostComment(r.Context(), p, id, 0, r.PostFormValue("body"), true); err != nil {
+		if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
+			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
+	return nil
+}
+
+func byStreamID(streams []*svcflow.ValueStream, id string) *svcflow.ValueStream {
+	for _, s := range streams {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// stepName is a step's plain-language name, or its id.
+func stepName(s *svcflow.ValueStream, step string) string {
+	if s != nil {
+		if st := s.Step(step); st != nil {
+			return st.Name
+		}
+	}
+	return step
+}
+
+// timeline tells an item's events in plain words, with its comments'
+// text; the comments given are those the reader may see, so internal ones
+// are left out for requesters.
+func timeline(events []svcflow.Event, comments []desk.Comment, people []*svcflow.Person, s *svcflow.ValueStream) []timelineEntry {
+	name := map[string]string{svcflow.SystemActor: "svcflow"}
+	for _, p := range people {
+		name[p.ID] = p.Name
+	}
+	who := func(id string) string {
+		if n, ok := name[id]; ok {
+			return n
+		}
+		if svcflow.IsRuleActor(id) {
+			return "an automation rule"
+		}
+		return id
+	}
+	body := map[string]string{}
+	for _, c := range comments {
+		body[c.ID] = c.Body
+	}
+	var out []timelineEntry
+	for _, e := range events {
+		var text, b string
+		switch e.Type {
+		case svcflow.EventCreated:
+			text = fmt.Sprintf("%s opened it.", who(e.Actor))
+		case svcflow.EventStepEntered:
+			text = fmt.Sprintf("It moved to “%s”.", stepName(s, e.Step))
+		case svcflow.EventStepStarted:
+			text = fmt.Sprintf("%s started on “%s”.", who(orActor(e.Data.Person, e.Actor)), stepName(s, e.Step))
+		case svcflow.EventStepPaused:
+			text = fmt.Sprintf("Work paused: %s.", strings.ReplaceAll(e.Data.Reason, "_", " "))
+		case svcflow.EventStepResumed:
+			text = "Work resumed."
+		case svcflow.EventStepRequeued:
+			text = "It was passed to another team."
+		case svcflow.EventStatusChanged:
+			switch svcflow.Status(e.After) {
+			case svcflow.StatusResolved:
+				text = "It was resolved."
+			case svcflow.StatusClosed:
+				text = "It was closed."
+			case svcflow.StatusCancelled:
+				text = "It was cancelled."
+			}
+		case svcflow.EventReopened:
+			text = fmt.Sprintf("%s reopened it.", who(e.Actor))
+		case svcflow.EventCommented:
+			c, ok := body[e.Data.Comment]
+			if !ok {
+				continue // an internal comment the reader may not see
+			}
+			text, b = fmt.Sprintf("%s wrote:", who(e.Actor)), c
+		case svcflow.EventFeedback:
+			text = fmt.Sprintf("%s rated it %d of 5.", who(e.Actor), e.Data.Score)
+		case svcflow.EventApprovalGiven:
+			text = fmt.Sprintf("%s decided: %s.", who(e.Actor), e.Data.Decision)
+		}
+		if text != "" {
+			out = append(out, timelineEntry{At: e.Time, Text: text, Body: b})
+		}
+	}
+	return out
+}
+
+func orActor(person, actor string) string {
+	if person != "" {
+		return person
+	}
+	return actor
+}
