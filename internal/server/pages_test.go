@@ -221,3 +221,57 @@ func TestPortalRequest(t *testing.T) {
 		t.Errorf("an unknown entry: %d", res.StatusCode)
 	}
 }
+
+// TestRequesterConfirmsReopensRates: on a resolved item's page its
+// requester rates it, reopens it with a reason, and once it is resolved
+// again confirms it, which closes it; nobody else sees those buttons.
+func TestRequesterConfirmsReopensRates(t *testing.T) {
+	e := newTestEnv(t)
+	resolve := func(id string, first bool) {
+		if first {
+			e.action("alice", id, "start", nil)
+			e.action("alice", id, "complete", nil)
+		}
+		e.action("alice", id, "start", nil)
+		e.action("alice", id, "complete", map[string]any{"outcome": "fixed"})
+	}
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Printer jams"})
+	resolve(w.ID, true)
+	b := newBrowser(t, e)
+	b.signIn("ursula", "ursula@example.org")
+	path := "/items/" + w.ID
+	_, page := b.do("GET", path, nil)
+	if !strings.Contains(page, "Is it fixed?") {
+		t.Fatalf("no confirm, reopen or rate on the resolved item's page:\n%s", page)
+	}
+	tok := csrf(t, page)
+	if res, _ := b.do("POST", path+"/act", url.Values{"csrf_token": {tok}, "action": {"feedback"}, "score": {"4"}, "comment": {"Quick"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rate: %d", res.StatusCode)
+	}
+	if res, _ := b.do("POST", path+"/act", url.Values{"csrf_token": {tok}, "action": {"reopen"}, "reason": {"It jams again"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", res.StatusCode)
+	}
+	var got workItem
+	e.must(200, "ursula", "GET", "/api/v1/work-items/"+w.ID, nil).json(t, &got)
+	if got.Feedback != 4 || got.Status != "in_progress" || got.Reopens != 1 {
+		t.Fatalf("after rating and reopening: feedback %d, status %s, reopens %d", got.Feedback, got.Status, got.Reopens)
+	}
+	resolve(w.ID, false)
+	if res, _ := b.do("POST", path+"/act", url.Values{"csrf_token": {"forged"}, "action": {"close"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("confirm with a forged token: %d, want 403", res.StatusCode)
+	}
+	if res, _ := b.do("POST", path+"/act", url.Values{"csrf_token": {tok}, "action": {"close"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", res.StatusCode)
+	}
+	_, page = b.do("GET", path, nil)
+	if !strings.Contains(page, "It was closed.") || !strings.Contains(page, "Ursula User rated it 4 of 5.") || strings.Contains(page, "Is it fixed?") {
+		t.Errorf("after confirming:\n%s", page)
+	}
+	agent := newBrowser(t, e)
+	agent.signIn("alice", "alice@example.org")
+	w2 := e.open("ursula", map[string]any{"kind": "incident", "title": "Scanner"})
+	resolve(w2.ID, true)
+	if _, page := agent.do("GET", "/items/"+w2.ID, nil); strings.Contains(page, "Is it fixed?") {
+		t.Errorf("an agent is offered the requester's buttons")
+	}
+}

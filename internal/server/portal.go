@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,8 @@ type itemPage struct {
 	Status                                       svcflow.Status
 	Priority                                     svcflow.Priority
 	Timeline                                     []timelineEntry
+	Resolved, Requester                          bool // the requester may confirm, reopen, rate
+	Scores                                       []int
 }
 
 // timelineEntry is one line of an item's history in plain words.
@@ -206,7 +209,8 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 	}
 	w2 := v.Item
 	page := &itemPage{ID: w2.ID, Title: v.Content.Title, Description: v.Content.Description, Status: w2.Status,
-		StatusText: statusText[w2.Status], Priority: w2.Priority}
+		StatusText: statusText[w2.Status], Priority: w2.Priority, Scores: []int{1, 2, 3, 4, 5},
+		Resolved: w2.Status == svcflow.StatusResolved, Requester: p.ID == w2.RequestedBy || p.ID == w2.RequestedFor}
 	stream := byStreamID(streams, w2.Stream)
 	if w2.Visit != nil {
 		page.StepName = stepName(stream, w2.Visit.Step)
@@ -229,6 +233,38 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 		if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
 			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
 		}
+		return err
+	}
+	http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
+	return nil
+}
+
+// itemAction does what a requester's buttons on a resolved item ask:
+// confirm (close), reopen with a reason, or rate it.
+func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
+	}
+	id := r.PathValue("id")
+	var err error
+	switch r.PostFormValue("action") {
+	case "close":
+		_, err = s.desk.Act(r.Context(), p, id, 0, svcflow.Close{Reason: "confirmed by the requester"})
+	case "reopen":
+		_, err = s.desk.Act(r.Context(), p, id, 0, svcflow.Reopen{Reason: r.PostFormValue("reason")})
+	case "feedback":
+		score, _ := strconv.Atoi(r.PostFormValue("score"))
+		_, _, err = s.desk.GiveFeedback(r.Context(), p, id, 0, score, r.PostFormValue("comment"))
+	default:
+		return newProblem("invalid", "action: expected close, reopen or feedback", fieldError{"action", "expected close, reopen or feedback"})
+	}
+	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+	}
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)

@@ -180,6 +180,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/portal/request/{service}/{entry}", summary: "Send a request (303 to its page)", public: true, html: true, status: 303, h: s.signedInPage(s.requestSubmit)},
 		{method: "GET", path: "/items/{id}", summary: "A work item's page with its history in plain words", public: true, html: true, status: 200, h: s.signedInPage(s.itemPage)},
 		{method: "POST", path: "/items/{id}/comment", summary: "Comment on a work item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.commentSubmit)},
+		{method: "POST", path: "/items/{id}/act", summary: "The requester confirms (closes), reopens or rates a resolved item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.itemAction)},
 		{method: "GET", path: "/static/app.css", summary: "The pages' stylesheet", public: true, raw: s.appStylesheet, status: 200},
 		{method: "GET", path: "/streams/{id}", summary: "A value stream's page", public: true, html: true, status: 200, h: s.streamPage},
 		{method: "GET", path: "/items/{id}/confirm", summary: "What a mailed confirm link will do", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},
