@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
+	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/demo"
 	"github.com/svcflow/svcflow/internal/desk"
 )
@@ -74,4 +76,46 @@ func BenchmarkAnalyticsFlow(b *testing.B) {
 			get()
 		}
 	})
+}
+
+// BenchmarkPages measures the server time of each page over 30 days of
+// demo history, signed in as the demo requester with the most items.
+func BenchmarkPages(b *testing.B) {
+	t := &testing.T{}
+	e := newTestEnv(t)
+	e.t = t
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: e.store, Now: clock.Now})
+	if _, err := demo.Seed(context.Background(), d, clock, demo.Options{Days: 30, Seed: 1, End: t0}); err != nil {
+		b.Fatal(err)
+	}
+	people, err := e.store.People(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var who *svcflow.Person
+	most := 0
+	for _, p := range people {
+		if p.Role != svcflow.RoleRequester {
+			continue
+		}
+		items, _ := e.store.ListItems(context.Background(), desk.ItemFilter{Person: p.ID, Limit: 200})
+		if len(items) > most {
+			who, most = p, len(items)
+		}
+	}
+	br := newBrowser(t, e)
+	br.signIn(who.ID, who.Email)
+	items, _ := e.store.ListItems(context.Background(), desk.ItemFilter{Person: who.ID, Limit: 1})
+	for _, pg := range []struct{ name, path string }{{"login", "/login"}, {"home", "/"}, {"portal", "/portal"},
+		{"request-form", "/portal/request/laptop/new-laptop"}, {"item", "/items/" + items[0].ID}, {"streams", "/streams"}} {
+		page := pg.path
+		b.Run(pg.name, func(b *testing.B) {
+			for b.Loop() {
+				if res, _ := br.do("GET", page, nil); res.StatusCode != 200 && res.StatusCode != http.StatusSeeOther {
+					b.Fatalf("%s: %d", page, res.StatusCode)
+				}
+			}
+		})
+	}
 }
