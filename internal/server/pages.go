@@ -25,7 +25,7 @@ var webFiles embed.FS
 // pages are the page templates, each parsed once with the layout.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound"} {
+	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved"} {
 		out[name] = template.Must(template.ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/auth"
+	"github.com/svcflow/svcflow/internal/desk"
 )
 
 var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -273,5 +274,61 @@ func TestRequesterConfirmsReopensRates(t *testing.T) {
 	resolve(w2.ID, true)
 	if _, page := agent.do("GET", "/items/"+w2.ID, nil); strings.Contains(page, "Is it fixed?") {
 		t.Errorf("an agent is offered the requester's buttons")
+	}
+}
+
+// TestPortalSuggestions: reporting a problem, the requester first looks for
+// an answer; "This solved it" records a deflection and opens nothing;
+// sending after seeing suggestions counts as a submission.
+func TestPortalSuggestions(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	admin := &svcflow.Person{ID: "ada", Role: svcflow.RoleAdmin}
+	title, res := "Printer jams on every page", "Open tray 2 and remove the torn sheet behind the roller."
+	a, err := e.desk.CreateArticle(ctx, admin, desk.ArticlePatch{Title: &title, Resolution: &res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.SetArticleStatus(ctx, admin, a.ID, a.Version, svcflow.ArticlePublished); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e)
+	b.signIn("ursula", "ursula@example.org")
+	const form = "/portal/request/-/problem"
+	_, page := b.do("GET", form, nil)
+	tok := csrf(t, page)
+	items := func() int {
+		var l itemList
+		e.must(200, "ada", "GET", "/api/v1/work-items", nil).json(t, &l)
+		return len(l.Items)
+	}
+	before := items()
+
+	r, page := b.do("POST", form, url.Values{"csrf_token": {tok}, "step": {"suggest"}, "title": {"the printer jams"}})
+	if r.StatusCode != 200 || !strings.Contains(page, title) || !strings.Contains(page, "This solved it") {
+		t.Fatalf("suggestions: %d\n%s", r.StatusCode, page)
+	}
+	session := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(page)
+	if session == nil {
+		t.Fatalf("no session in\n%s", page)
+	}
+	r, page = b.do("POST", "/portal/solved", url.Values{"csrf_token": {tok}, "session": {session[1]}, "article": {a.ID}})
+	if r.StatusCode != 200 || !strings.Contains(page, "Nothing was sent") || items() != before {
+		t.Fatalf("this solved it: %d, %d items (was %d)\n%s", r.StatusCode, items(), before, page)
+	}
+
+	_, page = b.do("POST", form, url.Values{"csrf_token": {tok}, "step": {"suggest"}, "title": {"printer jams again"}})
+	second := regexp.MustCompile(`name="suggestion_session" value="([^"]+)"`).FindStringSubmatch(page)
+	if second == nil {
+		t.Fatalf("the form does not carry its suggestion session:\n%s", page)
+	}
+	r, _ = b.do("POST", form, url.Values{"csrf_token": {tok}, "step": {"send"}, "title": {"printer jams again"}, "suggestion_session": {second[1]}})
+	if r.StatusCode != http.StatusSeeOther || items() != before+1 {
+		t.Fatalf("send after suggestions: %d, %d items", r.StatusCode, items())
+	}
+	var rep struct{ Deflections, Submissions int }
+	e.must(200, "max", "GET", "/api/v1/knowledge/deflection", nil).json(t, &rep)
+	if rep.Deflections != 1 || rep.Submissions != 1 {
+		t.Errorf("deflection report %+v, want 1 deflection and 1 submission", rep)
 	}
 }

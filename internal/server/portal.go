@@ -26,6 +26,12 @@ type requestForm struct {
 	Description string
 	Fields      []svcflow.FormField
 	Values      map[string]string // what was posted, to show again with an error
+	// Problem offers to look for an answer in the knowledge base first;
+	// Suggestions are what was found, in suggestion session Session.
+	Problem     bool
+	Searched    bool
+	Suggestions []*svcflow.Article
+	Session     string
 }
 
 // itemPage is a work item as its page shows it.
@@ -115,8 +121,13 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, p *svcflow.
 }
 
 func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, e *svcflow.CatalogueEntry, status int, values map[string]string, problem string) error {
-	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/portal"), Error: problem,
-		Form: &requestForm{Action: r.URL.Path, Description: e.Description, Fields: e.Fields, Values: values}}
+	return s.renderRequest(w, r, p, sess, e, status, &requestForm{Values: values}, problem)
+}
+
+func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, e *svcflow.CatalogueEntry, status int, f *requestForm, problem string) error {
+	f.Action, f.Description, f.Fields = r.URL.Path, e.Description, e.Fields
+	f.Problem = r.PathValue("service")+"/"+r.PathValue("entry") == problemEntry
+	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/portal"), Error: problem, Form: f}
 	return render(w, status, "request", d)
 }
 
@@ -135,7 +146,21 @@ func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
 	}
 	values := map[string]string{"title": r.PostFormValue("title"), "description": r.PostFormValue("description")}
-	in := desk.OpenInput{Kind: e.Kind, Title: values["title"], Description: values["description"], Impact: 3, Urgency: 3}
+	if problem && r.PostFormValue("step") == "suggest" {
+		// Shift left: published articles that may answer it, before anyone
+		// at the desk is asked (003 §5.1.5).
+		session, found, err := s.desk.Suggest(r.Context(), p, strings.TrimSpace(values["title"]+" "+values["description"]), "")
+		if ae := fromDomain(err); ae != nil && ae.p.Status == http.StatusUnprocessableEntity {
+			return s.showRequest(w, r, p, sess, e, http.StatusUnprocessableEntity, values, "Say in a few words what is wrong, then look for an answer.")
+		}
+		if err != nil {
+			return err
+		}
+		return s.renderRequest(w, r, p, sess, e, http.StatusOK,
+			&requestForm{Values: values, Searched: true, Suggestions: found, Session: session.ID}, "")
+	}
+	in := desk.OpenInput{Kind: e.Kind, Title: values["title"], Description: values["description"], Impact: 3, Urgency: 3,
+		SuggestionSession: r.PostFormValue("suggestion_session")}
 	if !problem {
 		in.Catalogue = r.PathValue("service") + "/" + e.ID
 		in.Form = map[string]string{}
@@ -237,6 +262,21 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 	}
 	http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
 	return nil
+}
+
+// solvedSubmit records that a suggested article solved the requester's
+// need: a deflection, with no work item (SPEC §3).
+func (s *Server) solvedSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
+	}
+	if err := s.desk.Solved(r.Context(), p, r.PostFormValue("session"), r.PostFormValue("article")); err != nil {
+		return err
+	}
+	return render(w, http.StatusOK, "solved", pageData{Title: "Glad that helped", Person: p, CSRF: sess.CSRF, Nav: nav("/portal")})
 }
 
 // itemAction does what a requester's buttons on a resolved item ask:

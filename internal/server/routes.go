@@ -178,6 +178,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/portal", summary: "The self-service catalogue", public: true, html: true, status: 200, h: s.signedInPage(s.portalPage)},
 		{method: "GET", path: "/portal/request/{service}/{entry}", summary: "A request form (-/problem: report a problem)", public: true, html: true, status: 200, h: s.signedInPage(s.requestPage)},
 		{method: "POST", path: "/portal/request/{service}/{entry}", summary: "Send a request (303 to its page)", public: true, html: true, status: 303, h: s.signedInPage(s.requestSubmit)},
+		{method: "POST", path: "/portal/solved", summary: "A suggested article solved it: a deflection, no work item", public: true, html: true, status: 200, h: s.signedInPage(s.solvedSubmit)},
 		{method: "GET", path: "/items/{id}", summary: "A work item's page with its history in plain words", public: true, html: true, status: 200, h: s.signedInPage(s.itemPage)},
 		{method: "POST", path: "/items/{id}/comment", summary: "Comment on a work item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.commentSubmit)},
 		{method: "POST", path: "/items/{id}/act", summary: "The requester confirms (closes), reopens or rates a resolved item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.itemAction)},
