@@ -25,8 +25,9 @@ var webFiles embed.FS
 // pages are the page templates, each parsed once with the layout.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved"} {
-		out[name] = template.Must(template.ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
+	funcs := template.FuncMap{"inc": func(i int) int { return i + 1 }}
+	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved", "work"} {
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
 	}
 	return out
 }()
@@ -56,6 +57,7 @@ type pageData struct {
 	Services []portalService // portal
 	Form     *requestForm    // a request form
 	Item     *itemPage       // an item's page
+	Queues   []queueBlock    // the agent's team queues
 }
 
 // itemRow is a work item in a list.
@@ -66,10 +68,13 @@ type itemRow struct {
 	Updated                     time.Time
 }
 
-// nav is the navigation of a signed-in person; it grows with the pages of
-// each role.
-func nav(current string) []navLink {
-	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Ask for something", Href: "/portal"}, {Label: "Value streams", Href: "/streams"}}
+// nav is the navigation of a signed-in person by role.
+func nav(p *svcflow.Person, current string) []navLink {
+	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Ask for something", Href: "/portal"}}
+	if p != nil && p.Role.AtLeast(svcflow.RoleAgent) {
+		links = append(links, navLink{Label: "Team queues", Href: "/work"})
+	}
+	links = append(links, navLink{Label: "Value streams", Href: "/streams"})
 	for i := range links {
 		links[i].Current = links[i].Href == current
 	}
@@ -119,6 +124,18 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		return newProblem("invalid", "the form could not be read")
+	}
+	return nil
+}
+
+// checkForm reads a posted form and checks its synchronizer token against
+// the session's (SPEC §8): a forged or stale form changes nothing.
+func checkForm(w http.ResponseWriter, r *http.Request, sess desk.Session) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
+		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
 	}
 	return nil
 }
@@ -207,7 +224,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pageData{Title: "Hello, " + p.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/"), ItemsHeading: "Recent work you can see"}
+	d := pageData{Title: "Hello, " + p.Name, Person: p, CSRF: sess.CSRF, Nav: nav(p, "/"), ItemsHeading: "Recent work you can see"}
 	if p.Role == svcflow.RoleRequester {
 		d.ItemsHeading = "Your requests"
 	}

@@ -332,3 +332,74 @@ func TestPortalSuggestions(t *testing.T) {
 		t.Errorf("deflection report %+v, want 1 deflection and 1 submission", rep)
 	}
 }
+
+// TestAgentWorkspace: an agent sees the team's queue in its order, pulls
+// the best item, and works its steps from the item's page to resolution;
+// an empty queue says so; requesters have no workspace.
+func TestAgentWorkspace(t *testing.T) {
+	e := newTestEnv(t)
+	low := e.open("ursula", map[string]any{"kind": "incident", "title": "Wallpaper is ugly", "impact": 3, "urgency": 3})
+	high := e.open("victor", map[string]any{"kind": "incident", "title": "Tills are down", "impact": 1, "urgency": 2})
+	b := newBrowser(t, e)
+	b.signIn("alice", "alice@example.org")
+	res, page := b.do("GET", "/work", nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "service-desk") {
+		t.Fatalf("workspace: %d\n%s", res.StatusCode, page)
+	}
+	if i, j := strings.Index(page, high.ID), strings.Index(page, low.ID); i < 0 || j < 0 || i > j {
+		t.Errorf("the P2 %s should rank above the P5 %s:\n%s", high.ID, low.ID, page)
+	}
+	tok := csrf(t, page)
+	res, _ = b.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/items/"+high.ID {
+		t.Fatalf("pull: %d to %q, want %s", res.StatusCode, res.Header.Get("Location"), high.ID)
+	}
+	work := func(action string, extra ...string) {
+		t.Helper()
+		form := url.Values{"csrf_token": {tok}, "action": {action}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			form.Set(extra[i], extra[i+1])
+		}
+		if res, page := b.do("POST", "/items/"+high.ID+"/work", form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", action, res.StatusCode, page)
+		}
+	}
+	_, page = b.do("GET", "/items/"+high.ID, nil)
+	if !strings.Contains(page, ">Complete</button>") {
+		t.Fatalf("no Complete on the started step:\n%s", page)
+	}
+	work("complete")
+	_, page = b.do("GET", "/items/"+high.ID, nil)
+	if !strings.Contains(page, ">Start</button>") || !strings.Contains(page, "Escalate") {
+		t.Fatalf("no Start or Escalate on the queued step:\n%s", page)
+	}
+	work("start")
+	_, page = b.do("GET", "/items/"+high.ID, nil)
+	if !strings.Contains(page, "Complete: fixed") || !strings.Contains(page, "Complete: not_fixed") {
+		t.Fatalf("no outcomes on the active step:\n%s", page)
+	}
+	work("complete", "outcome", "fixed")
+	var got workItem
+	e.must(200, "alice", "GET", "/api/v1/work-items/"+high.ID, nil).json(t, &got)
+	if got.Status != "resolved" {
+		t.Errorf("after completing as fixed: %s", got.Status)
+	}
+	// The low item is next; after it is pulled and put on hold, the queue
+	// is empty and pulling says so.
+	b.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {tok}})
+	if res, page := b.do("POST", "/items/"+low.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"escalate"}, "team": {"application-support"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("escalate: %d\n%s", res.StatusCode, page)
+	}
+	res, page = b.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "role=\"alert\"") {
+		t.Errorf("pulling an empty queue: %d\n%s", res.StatusCode, page)
+	}
+	req := newBrowser(t, e)
+	req.signIn("ursula", "ursula@example.org")
+	if res, _ := req.do("GET", "/work", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a requester's workspace: %d, want 303 home", res.StatusCode)
+	}
+	if _, page := req.do("GET", "/", nil); strings.Contains(page, "Team queues") {
+		t.Errorf("a requester is offered team queues")
+	}
+}

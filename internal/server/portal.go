@@ -42,6 +42,7 @@ type itemPage struct {
 	Timeline                                     []timelineEntry
 	Resolved, Requester                          bool // the requester may confirm, reopen, rate
 	Scores                                       []int
+	Work                                         *workPanel // what staff may do on its step
 }
 
 // timelineEntry is one line of an item's history in plain words.
@@ -75,7 +76,7 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, p *svcflow.P
 	if err != nil {
 		return err
 	}
-	d := pageData{Title: "Ask for something", Person: p, CSRF: sess.CSRF, Nav: nav("/portal")}
+	d := pageData{Title: "Ask for something", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/portal")}
 	for _, sv := range ss {
 		if sv.Status == svcflow.ServiceLive && len(sv.Catalogue) > 0 {
 			d.Services = append(d.Services, portalService{ID: sv.ID, Name: sv.Name, Entries: sv.Catalogue})
@@ -115,7 +116,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, p *svcflow.
 		return err
 	}
 	if e == nil {
-		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
 	return s.showRequest(w, r, p, sess, e, http.StatusOK, map[string]string{"title": e.Name}, "")
 }
@@ -127,23 +128,20 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, p *svcflow.
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, e *svcflow.CatalogueEntry, status int, f *requestForm, problem string) error {
 	f.Action, f.Description, f.Fields = r.URL.Path, e.Description, e.Fields
 	f.Problem = r.PathValue("service")+"/"+r.PathValue("entry") == problemEntry
-	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav("/portal"), Error: problem, Form: f}
+	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav(p, "/portal"), Error: problem, Form: f}
 	return render(w, status, "request", d)
 }
 
 func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	if err := readForm(w, r); err != nil {
+	if err := checkForm(w, r, sess); err != nil {
 		return err
-	}
-	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
-		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
 	}
 	e, problem, err := s.requestEntry(r)
 	if err != nil {
 		return err
 	}
 	if e == nil {
-		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
 	values := map[string]string{"title": r.PostFormValue("title"), "description": r.PostFormValue("description")}
 	if problem && r.PostFormValue("step") == "suggest" {
@@ -211,7 +209,7 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 	id := r.PathValue("id")
 	v, err := s.desk.Item(r.Context(), p, id)
 	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
-		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
 	if err != nil {
 		return err
@@ -241,22 +239,26 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 		page.StepName = stepName(stream, w2.Visit.Step)
 	}
 	page.Timeline = timeline(events, comments, people, stream)
-	return render(w, http.StatusOK, "item", pageData{Title: w2.ID, Person: p, CSRF: sess.CSRF, Nav: nav(""), Item: page})
+	if p.Role.AtLeast(svcflow.RoleAgent) && w2.Visit != nil && !w2.Status.IsFinal() {
+		teams, err := s.desk.Store().Teams(r.Context())
+		if err != nil {
+			return err
+		}
+		page.Work = panelFor(w2, stream, teams)
+	}
+	return render(w, http.StatusOK, "item", pageData{Title: w2.ID, Person: p, CSRF: sess.CSRF, Nav: nav(p, ""), Item: page})
 }
 
 func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	if err := readForm(w, r); err != nil {
+	if err := checkForm(w, r, sess); err != nil {
 		return err
-	}
-	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
-		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
 	}
 	id := r.PathValue("id")
 	// A requester's comment is public; agents comment publicly here too,
 	// as the page is the conversation with the requester.
 	if _, _, err := s.desk.PostComment(r.Context(), p, id, 0, r.PostFormValue("body"), true); err != nil {
 		if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
-			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 		}
 		return err
 	}
@@ -267,26 +269,20 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 // solvedSubmit records that a suggested article solved the requester's
 // need: a deflection, with no work item (SPEC §3).
 func (s *Server) solvedSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	if err := readForm(w, r); err != nil {
+	if err := checkForm(w, r, sess); err != nil {
 		return err
-	}
-	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
-		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
 	}
 	if err := s.desk.Solved(r.Context(), p, r.PostFormValue("session"), r.PostFormValue("article")); err != nil {
 		return err
 	}
-	return render(w, http.StatusOK, "solved", pageData{Title: "Glad that helped", Person: p, CSRF: sess.CSRF, Nav: nav("/portal")})
+	return render(w, http.StatusOK, "solved", pageData{Title: "Glad that helped", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/portal")})
 }
 
 // itemAction does what a requester's buttons on a resolved item ask:
 // confirm (close), reopen with a reason, or rate it.
 func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	if err := readForm(w, r); err != nil {
+	if err := checkForm(w, r, sess); err != nil {
 		return err
-	}
-	if !sameToken(r.PostFormValue("csrf_token"), sess.CSRF) {
-		return newProblem("forbidden", "the form is not from this session; reload the page and try again")
 	}
 	id := r.PathValue("id")
 	var err error
@@ -302,7 +298,7 @@ func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, p *svcflow.P
 		return newProblem("invalid", "action: expected close, reopen or feedback", fieldError{"action", "expected close, reopen or feedback"})
 	}
 	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
-		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav("")})
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
 	if err != nil {
 		return err
