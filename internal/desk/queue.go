@@ -269,3 +269,35 @@ func firstDue(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// PullItem starts one chosen queued item, as a card pulled on a board,
+// when its step has room under its WIP limit (SPEC §5). Errors:
+// ErrNotFound, ErrForbidden, ErrConflict saying the step is full (or the
+// item is not waiting).
+func (d *Desk) PullItem(ctx context.Context, actor *svcflow.Person, id string) (*View, error) {
+	w, _, err := d.load(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if w.Visit == nil || w.Visit.State != svcflow.Queued {
+		return nil, svcflow.Errorf(svcflow.ErrConflict, "%s is not waiting in a queue", id)
+	}
+	if err := mayQueue(actor, w.Visit.Team); err != nil {
+		return nil, err
+	}
+	st, err := d.StreamStep(ctx, w.Stream, w.StreamRevision, w.Visit.Step)
+	if err != nil {
+		return nil, err
+	}
+	if st.WIPLimit > 0 {
+		n, err := d.inProgress(ctx, w.Stream, st.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n >= st.WIPLimit {
+			return nil, svcflow.Errorf(svcflow.ErrConflict, "step %q is at its WIP limit (%d of %d in progress); finish something there first",
+				st.Name, n, st.WIPLimit)
+		}
+	}
+	return d.Act(ctx, actor, id, w.Version, svcflow.Start{})
+}

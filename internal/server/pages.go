@@ -26,7 +26,7 @@ var webFiles embed.FS
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	funcs := template.FuncMap{"inc": func(i int) int { return i + 1 }}
-	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved", "work"} {
+	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved", "work", "board"} {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
 	}
 	return out
@@ -58,6 +58,8 @@ type pageData struct {
 	Form     *requestForm    // a request form
 	Item     *itemPage       // an item's page
 	Queues   []queueBlock    // the agent's team queues
+	StreamID string          // a stream's board
+	Columns  []boardColumn
 }
 
 // itemRow is a work item in a list.
@@ -212,15 +214,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	items, err := s.desk.List(r.Context(), p, desk.ItemFilter{Limit: 20})
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(items))
-	for i, w := range items {
-		ids[i] = w.ID
-	}
-	contents, err := s.desk.Store().ItemContents(r.Context(), ids)
+	items, contents, err := s.visibleItems(r, p, desk.ItemFilter{Limit: 20})
 	if err != nil {
 		return err
 	}
@@ -236,6 +230,20 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 		d.Items = append(d.Items, row)
 	}
 	return render(w, http.StatusOK, "home", d)
+}
+
+// visibleItems lists the items the person may see, with their text.
+func (s *Server) visibleItems(r *http.Request, p *svcflow.Person, f desk.ItemFilter) ([]*svcflow.WorkItem, map[string]desk.Content, error) {
+	items, err := s.desk.List(r.Context(), p, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(items))
+	for i, w := range items {
+		ids[i] = w.ID
+	}
+	contents, err := s.desk.Store().ItemContents(r.Context(), ids)
+	return items, contents, err
 }
 
 // statusText says a status in plain words.

@@ -13,6 +13,7 @@ import (
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/auth"
 	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/streamdef"
 )
 
 var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -401,5 +402,72 @@ func TestAgentWorkspace(t *testing.T) {
 	}
 	if _, page := req.do("GET", "/", nil); strings.Contains(page, "Team queues") {
 		t.Errorf("a requester is offered team queues")
+	}
+}
+
+// TestKanbanBoard: a stream's board shows each step's queued and in
+// progress cards with its WIP limit; pulling a card into a full step is
+// refused with the reason, and the in-progress count follows each pull.
+func TestKanbanBoard(t *testing.T) {
+	e := newTestEnv(t)
+	const def = `schema: svcflow/stream/v1
+id: kanban
+revision: 1
+name: Kanban trial
+reopen_to: fix
+applies_to: {categories: [kanban]}
+steps:
+  - id: fix
+    name: Fix it
+    activity: deliver_support
+    team: service-desk
+    wip_limit: 1
+    raci: {accountable: lead}
+    resolves: true
+    next: [{to: value}]
+`
+	streams, diags := streamdef.Load(map[string][]byte{"kanban.yaml": []byte(def)})
+	if streamdef.HasErrors(diags) {
+		t.Fatal(diags)
+	}
+	if err := e.desk.RegisterStreams(context.Background(), svcflow.SystemActor, streams); err != nil {
+		t.Fatal(err)
+	}
+	first := e.open("ursula", map[string]any{"kind": "incident", "title": "First card", "category": "kanban"})
+	second := e.open("ursula", map[string]any{"kind": "incident", "title": "Second card", "category": "kanban"})
+	if first.Stream != "kanban" {
+		t.Fatalf("routed to %s", first.Stream)
+	}
+	b := newBrowser(t, e)
+	b.signIn("alice", "alice@example.org")
+	res, page := b.do("GET", "/streams/kanban/board", nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "Queued (2)") || !strings.Contains(page, "in progress 0 of 1") {
+		t.Fatalf("board: %d\n%s", res.StatusCode, page)
+	}
+	tok := csrf(t, page)
+	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pull the first card: %d", res.StatusCode)
+	}
+	_, page = b.do("GET", "/streams/kanban/board", nil)
+	if !strings.Contains(page, "in progress 1 of 1 (full)") || !strings.Contains(page, "In progress (1)") {
+		t.Errorf("after the first pull:\n%s", page)
+	}
+	res, page = b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {second.ID}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "at its WIP limit (1 of 1 in progress)") {
+		t.Errorf("pulling into the full step: %d\n%s", res.StatusCode, page)
+	}
+	var got workItem
+	e.must(200, "alice", "GET", "/api/v1/work-items/"+second.ID, nil).json(t, &got)
+	if got.Visit == nil || got.Visit.State != "queued" {
+		t.Errorf("the refused card is %+v, want still queued", got.Visit)
+	}
+	// Starting it from its page is the same pull, refused the same way.
+	if res, _ := b.do("POST", "/items/"+second.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"start"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("start from the item's page into the full step: %d, want 409", res.StatusCode)
+	}
+	req := newBrowser(t, e)
+	req.signIn("ursula", "ursula@example.org")
+	if res, _ := req.do("GET", "/streams/kanban/board", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a requester's board: %d, want 303 home", res.StatusCode)
 	}
 }

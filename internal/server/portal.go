@@ -71,6 +71,17 @@ func (s *Server) signedInPage(h func(w http.ResponseWriter, r *http.Request, p *
 	}
 }
 
+// staffPage runs a page for agents and up; requesters are sent home.
+func (s *Server) staffPage(h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
+	return s.signedInPage(func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+		if !p.Role.AtLeast(svcflow.RoleAgent) {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return nil
+		}
+		return h(w, r, p, sess)
+	})
+}
+
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	ss, err := s.desk.Store().Services(r.Context())
 	if err != nil {

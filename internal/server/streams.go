@@ -95,8 +95,9 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <title>svcflow — value streams</title><link rel="stylesheet" href="/static/report.css"></head>
 <body><h1>svcflow</h1>
 <p>Value streams you can run, measure and simulate. These are the streams this server runs.</p>
-<table><tr><th>Value stream</th><th>Routing</th><th>Steps</th><th>Target lead time</th></tr>
-{{range .}}<tr><td><a href="/streams/{{.ID}}">{{.Name}}</a></td><td>{{.AppliesTo}}{{if .Default}} (default){{end}}</td><td class="num">{{len .Steps}}</td><td>{{.TargetLeadTime}}</td></tr>
+<p><a href="/">Home</a></p>
+<table><tr><th>Value stream</th><th>Routing</th><th>Steps</th><th>Target lead time</th><th>Work</th></tr>
+{{range .}}<tr><td><a href="/streams/{{.ID}}">{{.Name}}</a></td><td>{{.AppliesTo}}{{if .Default}} (default){{end}}</td><td class="num">{{len .Steps}}</td><td>{{.TargetLeadTime}}</td><td><a href="/streams/{{.ID}}/board">Board</a></td></tr>
 {{end}}</table>
 <p class="muted">API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. ITIL® is a registered trademark of PeopleCert; svcflow is not affiliated.</p>
 </body></html>

@@ -42,10 +42,6 @@ func (s *Server) workPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 }
 
 func (s *Server) renderWork(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, status int, problem string) error {
-	if !p.Role.AtLeast(svcflow.RoleAgent) {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return nil
-	}
 	teams := p.Teams
 	if len(teams) == 0 && p.Role.AtLeast(svcflow.RoleManager) {
 		all, err := s.desk.Store().Teams(r.Context())
@@ -174,7 +170,16 @@ func (s *Server) workSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.P
 	var cmd svcflow.Command
 	switch r.PostFormValue("action") {
 	case "start":
-		cmd = svcflow.Start{}
+		// Starting from the page is pulling this card: the step's WIP
+		// limit holds.
+		if _, err := s.desk.PullItem(r.Context(), p, r.PathValue("id")); err != nil {
+			if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
+				return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
+			}
+			return err
+		}
+		http.Redirect(w, r, "/items/"+r.PathValue("id"), http.StatusSeeOther)
+		return nil
 	case "complete":
 		cmd = svcflow.Complete{Outcome: r.PostFormValue("outcome")}
 	case "pause":

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/desk"
+)
+
+// A value stream's Kanban board: a column per step, queued cards above
+// those in progress, WIP limits shown and enforced when a card is pulled
+// (003 §3.3, making work visible).
+
+// boardColumn is one step of the board.
+type boardColumn struct {
+	Step, Name, Team     string
+	WIPLimit, InProgress int
+	Full                 bool
+	Queued, Active       []boardCard
+}
+
+// boardCard is a work item on the board.
+type boardCard struct {
+	ID, Title string
+	Priority  svcflow.Priority
+	Blocked   bool
+}
+
+func (s *Server) boardPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	return s.renderBoard(w, r, p, sess, http.StatusOK, "")
+}
+
+func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, status int, problem string) error {
+	streams, err := s.streams(r)
+	if err != nil {
+		return err
+	}
+	st := byStreamID(streams, r.PathValue("id"))
+	if st == nil {
+		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
+	}
+	items, contents, err := s.visibleItems(r, p, desk.ItemFilter{Stream: st.ID, Limit: 200,
+		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}})
+	if err != nil {
+		return err
+	}
+	col := map[string]*boardColumn{}
+	d := pageData{Title: st.Name + ": board", Person: p, CSRF: sess.CSRF, Nav: nav(p, ""), Error: problem, StreamID: st.ID}
+	d.Columns = make([]boardColumn, len(st.Steps))
+	for i, step := range st.Steps {
+		d.Columns[i] = boardColumn{Step: step.ID, Name: step.Name, Team: step.Team, WIPLimit: step.WIPLimit}
+		col[step.ID] = &d.Columns[i]
+	}
+	// Items are newest first; cards are shown oldest first.
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		v := it.Visit
+		if v == nil || col[v.Step] == nil {
+			continue
+		}
+		c := col[v.Step]
+		card := boardCard{ID: it.ID, Title: contents[it.ID].Title, Priority: it.Priority, Blocked: v.State == svcflow.Blocked}
+		switch {
+		case v.State == svcflow.Queued || v.State == svcflow.Blocked && v.PausedFrom == svcflow.Queued:
+			c.Queued = append(c.Queued, card)
+		default:
+			c.Active = append(c.Active, card)
+			c.InProgress++
+		}
+	}
+	for i := range d.Columns {
+		c := &d.Columns[i]
+		c.Full = c.WIPLimit > 0 && c.InProgress >= c.WIPLimit
+	}
+	return render(w, status, "board", d)
+}
+
+// boardPull pulls a card into its step, refused with the reason when the
+// step is at its WIP limit.
+func (s *Server) boardPull(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	if err := checkForm(w, r, sess); err != nil {
+		return err
+	}
+	_, err := s.desk.PullItem(r.Context(), p, r.PostFormValue("item"))
+	if code := svcflow.ErrorCodeOf(err); code == svcflow.ErrConflict || code == svcflow.ErrForbidden || code == svcflow.ErrNotFound {
+		return s.renderBoard(w, r, p, sess, http.StatusConflict, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/streams/"+r.PathValue("id")+"/board", http.StatusSeeOther)
+	return nil
+}
