@@ -395,6 +395,18 @@ func TestAgentWorkspace(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "role=\"alert\"") {
 		t.Errorf("pulling an empty queue: %d\n%s", res.StatusCode, page)
 	}
+	// An internal comment stays among staff.
+	if res, _ := b.do("POST", "/items/"+high.ID+"/comment", url.Values{"csrf_token": {tok}, "body": {"Vendor says the firmware is at fault"}, "internal": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("internal comment: %d", res.StatusCode)
+	}
+	if _, page := b.do("GET", "/items/"+high.ID, nil); !strings.Contains(page, "firmware is at fault") || !strings.Contains(page, "Internal: only staff") {
+		t.Errorf("the agent does not see the internal comment, or the checkbox")
+	}
+	victor := newBrowser(t, e)
+	victor.signIn("victor", "victor@example.org")
+	if _, page := victor.do("GET", "/items/"+high.ID, nil); strings.Contains(page, "firmware") || strings.Contains(page, "Internal: only staff") {
+		t.Errorf("the requester sees the internal comment or its checkbox:\n%s", page)
+	}
 	req := newBrowser(t, e)
 	req.signIn("ursula", "ursula@example.org")
 	if res, _ := req.do("GET", "/work", nil); res.StatusCode != http.StatusSeeOther {

@@ -43,6 +43,7 @@ type itemPage struct {
 	Resolved, Requester                          bool // the requester may confirm, reopen, rate
 	Scores                                       []int
 	Work                                         *workPanel // what staff may do on its step
+	Staff                                        bool       // the reader may comment internally
 }
 
 // timelineEntry is one line of an item's history in plain words.
@@ -244,7 +245,8 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 	w2 := v.Item
 	page := &itemPage{ID: w2.ID, Title: v.Content.Title, Description: v.Content.Description, Status: w2.Status,
 		StatusText: statusText[w2.Status], Priority: w2.Priority, Scores: []int{1, 2, 3, 4, 5},
-		Resolved: w2.Status == svcflow.StatusResolved, Requester: p.ID == w2.RequestedBy || p.ID == w2.RequestedFor}
+		Resolved: w2.Status == svcflow.StatusResolved, Requester: p.ID == w2.RequestedBy || p.ID == w2.RequestedFor,
+		Staff: p.Role.AtLeast(svcflow.RoleAgent)}
 	stream := byStreamID(streams, w2.Stream)
 	if w2.Visit != nil {
 		page.StepName = stepName(stream, w2.Visit.Step)
@@ -265,9 +267,10 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 		return err
 	}
 	id := r.PathValue("id")
-	// A requester's comment is public; agents comment publicly here too,
-	// as the page is the conversation with the requester.
-	if _, _, err := s.desk.PostComment(r.Context(), p, id, 0, r.PostFormValue("body"), true); err != nil {
+	// Public unless staff mark it internal; the desk refuses internal
+	// comments from requesters.
+	public := r.PostFormValue("internal") == ""
+	if _, _, err := s.desk.PostComment(r.Context(), p, id, 0, r.PostFormValue("body"), public); err != nil {
 		if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
 			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 		}
