@@ -483,3 +483,35 @@ steps:
 		t.Errorf("a requester's board: %d, want 303 home", res.StatusCode)
 	}
 }
+
+// TestApprovalFromItemPage: a change at its authorization step offers
+// approve and reject instead of start; the change manager approves it
+// from the page, it moves on, and its history says who decided.
+func TestApprovalFromItemPage(t *testing.T) {
+	e := newTestEnv(t)
+	ch := e.open("cm", map[string]any{"kind": "change", "title": "Patch the mail gateway", "category": "normal"})
+	e.action("cm", ch.ID, "start", nil)
+	ch = e.action("cm", ch.ID, "complete", nil)
+	if ch.Visit == nil || ch.Visit.Step != "authorize" {
+		t.Fatalf("the change is at %+v, want authorize", ch.Visit)
+	}
+	b := newBrowser(t, e)
+	b.signIn("cm", "cm@example.org")
+	_, page := b.do("GET", "/items/"+ch.ID, nil)
+	if !strings.Contains(page, ">Approve</button>") || !strings.Contains(page, ">Reject</button>") || strings.Contains(page, ">Start</button>") {
+		t.Fatalf("the approval step's page:\n%s", page)
+	}
+	tok := csrf(t, page)
+	if res, _ := b.do("POST", "/items/"+ch.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"approve"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", res.StatusCode)
+	}
+	var got workItem
+	e.must(200, "cm", "GET", "/api/v1/work-items/"+ch.ID, nil).json(t, &got)
+	if got.Visit == nil || got.Visit.Step != "schedule" {
+		t.Errorf("after approval the change is at %+v, want schedule", got.Visit)
+	}
+	_, page = b.do("GET", "/items/"+ch.ID, nil)
+	if !strings.Contains(page, "Chris Change decided: approve.") {
+		t.Errorf("the history does not tell the approval:\n%s", page)
+	}
+}

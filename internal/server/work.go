@@ -30,6 +30,7 @@ type queueRow struct {
 // workPanel is what staff may do on an item's current step.
 type workPanel struct {
 	CanStart, CanComplete, CanPause, CanResume bool
+	Approval                                   bool     // approve or reject (listed approvers only; the desk checks)
 	Outcomes                                   []string // complete with one of these
 	Teams                                      []string // escalate to one of these
 }
@@ -130,7 +131,7 @@ func panelFor(w *svcflow.WorkItem, stream *svcflow.ValueStream, teams []*svcflow
 	approval := st != nil && st.Approval != nil
 	switch v.State {
 	case svcflow.Queued:
-		wp.CanStart, wp.CanPause = !approval, true
+		wp.CanStart, wp.CanPause, wp.Approval = !approval, true, approval
 	case svcflow.Active:
 		wp.CanPause = true
 		if st != nil && len(st.Outcomes) > 0 {
@@ -188,8 +189,13 @@ func (s *Server) workSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.P
 		cmd = svcflow.Resume{}
 	case "escalate":
 		cmd = svcflow.Escalate{Team: r.PostFormValue("team")}
+	case "approve":
+		cmd = svcflow.Approve{}
+	case "reject":
+		cmd = svcflow.Reject{Reason: r.PostFormValue("reason")}
 	default:
-		return newProblem("invalid", "action: expected start, complete, pause, resume or escalate", fieldError{"action", "expected start, complete, pause, resume or escalate"})
+		return newProblem("invalid", "action: expected start, complete, pause, resume, escalate, approve or reject",
+			fieldError{"action", "expected start, complete, pause, resume, escalate, approve or reject"})
 	}
 	id := r.PathValue("id")
 	if _, err := s.desk.Act(r.Context(), p, id, 0, cmd); err != nil {
