@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -37,30 +35,26 @@ func runImprove(ctx context.Context, e *env, args []string) error {
 		"A server measures the register by itself every few minutes; these commands work on the store directly.")
 }
 
-// openDesk parses a store command's flags and opens its desk; close
-// closes the store.
-func openDesk(ctx context.Context, e *env, name, usage string, args []string, more func(*flag.FlagSet)) (d *desk.Desk, pos []string, close func(), err error) {
-	fs := newFlags(e, name, usage)
-	var sf storeFlags
-	sf.register(e, fs)
+// openImprove parses the flags of an improve subcommand (more adds its
+// own) and opens the store's desk as the acting person; done closes it.
+func openImprove(ctx context.Context, e *env, name string, args []string, more func(*flag.FlagSet)) (*desk.Desk, *svcflow.Person, *actorFlags, []string, func(), error) {
+	fs, f := newActorFlags(e, "improve", improveCommands(), name, "an agent or above")
 	if more != nil {
 		more(fs)
 	}
-	if pos, err = parse(fs, args); err != nil {
-		return nil, nil, nil, helpOK(err)
-	}
-	s, err := sf.open(ctx)
+	pos, err := parse(fs, args)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, nil, helpOK(err)
 	}
-	return desk.New(desk.Options{Store: s}), pos, func() { s.Close() }, nil
+	d, actor, done, err := f.open(ctx)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	return d, actor, f, pos, done, nil
 }
 
 func improveList(ctx context.Context, e *env, args []string) error {
-	var asJSON *bool
-	d, pos, close, err := openDesk(ctx, e, "improve list", improveCommands()[0].usage, args, func(fs *flag.FlagSet) {
-		asJSON = fs.Bool("json", false, "print the register as JSON")
-	})
+	d, actor, f, pos, close, err := openImprove(ctx, e, "list", args, nil)
 	if err != nil {
 		return err
 	}
@@ -68,16 +62,16 @@ func improveList(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("improve list takes no arguments, got %q", pos[0])
 	}
-	reg, err := d.Register(ctx, desk.System)
+	reg, err := d.Register(ctx, actor)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if f.json {
 		out := make([]registerEntry, len(reg))
 		for i, v := range reg {
 			out[i] = entryOf(v)
 		}
-		return printJSON(e, out)
+		return writeJSONTo(e.stdout, out)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tSTEP\tOWNER\tMETRIC\tBASELINE\tPOST\tP\tOUTCOME\tTITLE")
@@ -118,7 +112,7 @@ func entryOf(v *desk.ImprovementView) registerEntry {
 }
 
 func improveShow(ctx context.Context, e *env, args []string) error {
-	d, pos, close, err := openDesk(ctx, e, "improve show", improveCommands()[1].usage, args, nil)
+	d, actor, _, pos, close, err := openImprove(ctx, e, "show", args, nil)
 	if err != nil {
 		return err
 	}
@@ -126,19 +120,18 @@ func improveShow(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: svcflow %s", improveCommands()[1].usage)
 	}
-	v, err := d.Improvement(ctx, desk.System, pos[0])
+	v, err := d.Improvement(ctx, actor, pos[0])
 	if err != nil {
 		return err
 	}
-	return printJSON(e, entryOf(v))
+	return writeJSONTo(e.stdout, entryOf(v))
 }
 
 func improveRaise(ctx context.Context, e *env, args []string) error {
-	var as, title, problem, action, expected, stream, step, owner, fromItem, fromBottleneck, metric, direction string
+	var title, problem, action, expected, stream, step, owner, fromItem, fromBottleneck, metric, direction string
 	var target float64
 	var windowText string
-	d, pos, close, err := openDesk(ctx, e, "improve raise", improveCommands()[2].usage, args, func(fs *flag.FlagSet) {
-		fs.StringVar(&as, "as", "", "the `PERSON` raising it (an agent, manager or admin)")
+	d, actor, f, pos, close, err := openImprove(ctx, e, "raise", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&title, "title", "", "the improvement's title")
 		fs.StringVar(&problem, "problem", "", "the problem observed")
 		fs.StringVar(&action, "action", "", "the proposed action")
@@ -160,7 +153,8 @@ func improveRaise(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("improve raise takes no arguments, got %q", pos[0])
 	}
-	if as == "" {
+	if f.as == "" {
+		// An improvement has a person behind it, who owns it by default.
 		return usagef("--as: name the person raising the improvement")
 	}
 	w, err := svcflow.ParseDuration(windowText)
@@ -168,13 +162,6 @@ func improveRaise(ctx context.Context, e *env, args []string) error {
 		return usagef("--window %q: %v", windowText, err)
 	}
 	window := w.Calendar
-	actor, err := d.Store().Person(ctx, as)
-	if errors.Is(err, desk.ErrNotFound) {
-		return fmt.Errorf("--as: no person %q", as)
-	}
-	if err != nil {
-		return err
-	}
 	in := desk.RaiseInput{Title: title, Register: svcflow.Improvement{ProblemObserved: problem, ProposedAction: action,
 		ExpectedOutcome: expected, Stream: stream, Step: step, Owner: owner,
 		Criterion: svcflow.Criterion{Metric: svcflow.Metric(metric), Step: step, Stream: stream, Direction: svcflow.Direction(direction),
@@ -209,7 +196,7 @@ func improveRaise(ctx context.Context, e *env, args []string) error {
 }
 
 func improveEvaluate(ctx context.Context, e *env, args []string) error {
-	d, pos, close, err := openDesk(ctx, e, "improve evaluate", improveCommands()[3].usage, args, nil)
+	d, _, _, pos, close, err := openImprove(ctx, e, "evaluate", args, nil)
 	if err != nil {
 		return err
 	}
@@ -285,10 +272,4 @@ func orDefault(s, fallback string) string {
 		return fallback
 	}
 	return s
-}
-
-func printJSON(e *env, v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -31,42 +29,8 @@ func runKB(ctx context.Context, e *env, args []string) error {
 		"Without --as, changes are made by the system, with an admin's rights.")
 }
 
-// kbFlags are the flags every kb subcommand shares.
-type kbFlags struct {
-	store storeFlags
-	as    string
-	json  bool
-}
-
-func newKBFlags(e *env, name string) (*flag.FlagSet, *kbFlags) {
-	var usage string
-	for _, s := range kbCommands() {
-		if s.name == name {
-			usage = s.usage
-		}
-	}
-	fs := newFlags(e, "kb "+name, usage)
-	f := &kbFlags{}
-	f.store.register(e, fs)
-	fs.StringVar(&f.as, "as", "", "act as this `PERSON` (an agent or above) instead of the system")
-	fs.BoolVar(&f.json, "json", false, "write JSON")
-	return fs, f
-}
-
-// open opens the store and returns a desk and the acting person.
-func (f *kbFlags) open(ctx context.Context) (*desk.Desk, *svcflow.Person, func(), error) {
-	s, err := f.store.open(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	actor := &svcflow.Person{ID: svcflow.SystemActor, Role: svcflow.RoleAdmin}
-	if f.as != "" {
-		if actor, err = s.Person(ctx, f.as); err != nil {
-			s.Close()
-			return nil, nil, nil, fmt.Errorf("--as: no person %q", f.as)
-		}
-	}
-	return desk.New(desk.Options{Store: s}), actor, func() { s.Close() }, nil
+func newKBFlags(e *env, name string) (*flag.FlagSet, *actorFlags) {
+	return newActorFlags(e, "kb", kbCommands(), name, "an agent or above")
 }
 
 func kbList(ctx context.Context, e *env, args []string) error { return kbFind(ctx, e, "list", args) }
@@ -125,12 +89,6 @@ func kbFind(ctx context.Context, e *env, name string, args []string) error {
 		fmt.Fprintln(e.stderr, "no articles")
 	}
 	return nil
-}
-
-func writeJSONTo(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func kbShow(ctx context.Context, e *env, args []string) error {
@@ -269,19 +227,16 @@ func kbStatus(to svcflow.ArticleStatus) func(context.Context, *env, []string) er
 	verb := map[svcflow.ArticleStatus]string{svcflow.ArticlePublished: "publish", svcflow.ArticleRetired: "retire"}[to]
 	return func(ctx context.Context, e *env, args []string) error {
 		fs, f := newKBFlags(e, verb)
-		pos, err := parse(fs, args)
+		id, err := oneID(fs, args, "kb "+verb+" ID")
 		if err != nil {
-			return helpOK(err)
-		}
-		if len(pos) != 1 {
-			return usagef("usage: svcflow kb %s ID", verb)
+			return err
 		}
 		d, actor, done, err := f.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer done()
-		a, err := d.SetArticleStatus(ctx, actor, pos[0], 0, to)
+		a, err := d.SetArticleStatus(ctx, actor, id, 0, to)
 		if err != nil {
 			return err
 		}

@@ -43,19 +43,8 @@ func runRules(ctx context.Context, e *env, args []string) error {
 		"Without --as, changes are made by the system, with an admin's rights. Rule files: docs/automation.md.")
 }
 
-func newRulesFlags(e *env, name string) (*flag.FlagSet, *kbFlags) {
-	var usage string
-	for _, s := range rulesCommands() {
-		if s.name == name {
-			usage = s.usage
-		}
-	}
-	fs := newFlags(e, "rules "+name, usage)
-	f := &kbFlags{}
-	f.store.register(e, fs)
-	fs.StringVar(&f.as, "as", "", "act as this `PERSON` (an admin) instead of the system")
-	fs.BoolVar(&f.json, "json", false, "write JSON")
-	return fs, f
+func newRulesFlags(e *env, name string) (*flag.FlagSet, *actorFlags) {
+	return newActorFlags(e, "rules", rulesCommands(), name, "an admin")
 }
 
 // readRuleFiles parses rule files, printing every diagnostic; it fails
@@ -136,17 +125,6 @@ func rulesList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\n", r.ID, r.Enabled, strings.Join(on, ","), after, strings.Join(acts, ","), r.Name)
 	}
 	return tw.Flush()
-}
-
-func oneID(fs *flag.FlagSet, args []string, usage string) (string, error) {
-	pos, err := parse(fs, args)
-	if err != nil {
-		return "", helpOK(err)
-	}
-	if len(pos) != 1 {
-		return "", usagef("usage: svcflow %s", usage)
-	}
-	return pos[0], nil
 }
 
 func rulesShow(ctx context.Context, e *env, args []string) error {
