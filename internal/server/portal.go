@@ -234,9 +234,18 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 	if err != nil {
 		return err
 	}
-	people, err := s.desk.Store().People(r.Context())
-	if err != nil {
-		return err
+	// The names of the people in its history, not the whole directory.
+	people := map[string]string{}
+	for _, ev := range events {
+		for _, id := range []string{ev.Actor, ev.Data.Person} {
+			if _, done := people[id]; done || id == "" || id == svcflow.SystemActor || svcflow.IsRuleActor(id) {
+				continue
+			}
+			people[id] = id
+			if who, err := s.desk.Store().Person(r.Context(), id); err == nil {
+				people[id] = who.Name
+			}
+		}
 	}
 	streams, err := s.streams(r)
 	if err != nil {
@@ -341,14 +350,13 @@ func stepName(s *svcflow.ValueStream, step string) string {
 }
 
 // timeline tells an item's events in plain words, with its comments'
-// text; the comments given are those the reader may see, so internal ones
-// are left out for requesters.
-func timeline(events []svcflow.Event, comments []desk.Comment, people []*svcflow.Person, s *svcflow.ValueStream) []timelineEntry {
-	name := map[string]string{svcflow.SystemActor: "svcflow"}
-	for _, p := range people {
-		name[p.ID] = p.Name
-	}
+// text and people's names (by id); the comments given are those the reader
+// may see, so internal ones are left out for requesters.
+func timeline(events []svcflow.Event, comments []desk.Comment, name map[string]string, s *svcflow.ValueStream) []timelineEntry {
 	who := func(id string) string {
+		if id == svcflow.SystemActor {
+			return "svcflow"
+		}
 		if n, ok := name[id]; ok {
 			return n
 		}
