@@ -60,3 +60,19 @@ func TestReroute(t *testing.T) {
 		t.Errorf("plan %+v", plan)
 	}
 }
+
+// ReplayTo gives an item as one of its events left it, and refuses a
+// history that stops short of the version asked for.
+func TestReplayTo(t *testing.T) {
+	d := newDesk(t)
+	w := d.open("restore-live-service", at(0), svcflow.OpenRequest{Kind: svcflow.KindQuery, RequestedBy: "ursula"})
+	d.do(w.ID, at(1), alice, svcflow.Start{})
+	evs := d.events[w.ID]
+	at2, err := svcflow.ReplayTo(evs, 2)
+	if err != nil || at2.Version != 2 || at2.Visit == nil || at2.Visit.State != svcflow.Queued {
+		t.Errorf("at version 2: %+v, %v; want the queued item", at2, err)
+	}
+	if _, err := svcflow.ReplayTo(evs[:2], 3); err == nil {
+		t.Errorf("a history of 2 events replayed to version 3 without an error")
+	}
+}

@@ -162,6 +162,24 @@ func Replay(events []Event) (*WorkItem, error) {
 	return w, nil
 }
 
+// ReplayTo folds an item's events up to a version: the item as that event
+// left it, whatever happened since. It fails when the events stop short.
+func ReplayTo(events []Event, version int) (*WorkItem, error) {
+	w := &WorkItem{}
+	for _, e := range events {
+		if e.Version > version {
+			break
+		}
+		if err := w.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	if w.Version != version {
+		return nil, fmt.Errorf("the history of %s ends at version %d, before %d", w.ID, w.Version, version)
+	}
+	return w, nil
+}
+
 // Apply folds one event into w. It checks only what keeps the fold sound
 // (versions in order, a visit to act on); the rules of what may happen are
 // the decisions'.

@@ -131,7 +131,7 @@ func (d *Desk) DryRunRule(ctx context.Context, actor *svcflow.Person, r *svcflow
 		if !ok || at.Before(rep.From) {
 			continue
 		}
-		w, err := itemAt(h, version)
+		w, err := svcflow.ReplayTo(h, version)
 		if err != nil {
 			return nil, err
 		}

@@ -172,24 +172,6 @@ func (d *Desk) enabledRules(ctx context.Context) ([]*svcflow.Rule, error) {
 	return slices.DeleteFunc(all, func(r *svcflow.Rule) bool { return !r.Enabled }), nil
 }
 
-// itemAt folds an item's events up to a version: the item as that event
-// left it, whatever happened since.
-func itemAt(history []svcflow.Event, version int) (*svcflow.WorkItem, error) {
-	w := &svcflow.WorkItem{}
-	for _, e := range history {
-		if e.Version > version {
-			break
-		}
-		if err := w.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	if w.Version != version {
-		return nil, fmt.Errorf("item history of %s ends at version %d, before %d", w.ID, w.Version, version)
-	}
-	return w, nil
-}
-
 // CommandEnd returns the version of the last event the command that wrote
 // an event wrote: the events after it with the same time and actor. A rule
 // sees the item as the whole command left it (a new item with its CIs
@@ -254,7 +236,7 @@ func (d *Desk) RulePass(ctx context.Context, batch int) (fired int, more bool, e
 				continue
 			}
 			h := histories[e.Item]
-			w, err := itemAt(h, CommandEnd(h, e.Version))
+			w, err := svcflow.ReplayTo(h, CommandEnd(h, e.Version))
 			if err != nil {
 				return fired, false, err
 			}
@@ -406,7 +388,7 @@ func (d *Desk) tickItems(ctx context.Context, rules []*svcflow.Rule, ids []strin
 			continue
 		}
 		last := h[len(h)-1]
-		w, err := itemAt(h, last.Version)
+		w, err := svcflow.ReplayTo(h, last.Version)
 		if err != nil {
 			return fired, err
 		}

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"time"
@@ -145,7 +144,7 @@ func (c *Consumer) Pass(ctx context.Context) (recorded int, more bool, err error
 		if e.Item == desk.ConfigSubject {
 			continue
 		}
-		w, err := stateAt(histories[e.Item], e.Version)
+		w, err := svcflow.ReplayTo(histories[e.Item], e.Version)
 		if err != nil {
 			return recorded, false, err
 		}
@@ -194,24 +193,6 @@ func containsType(ts []svcflow.EventType, t svcflow.EventType) bool {
 		}
 	}
 	return false
-}
-
-// stateAt folds an item's events up to a version: the item as that event
-// left it, whatever happened since.
-func stateAt(history []svcflow.Event, version int) (*svcflow.WorkItem, error) {
-	w := &svcflow.WorkItem{}
-	for _, e := range history {
-		if e.Version > version {
-			break
-		}
-		if err := w.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	if w.Version != version {
-		return nil, errors.New("notify: item history is missing events")
-	}
-	return w, nil
 }
 
 func (c *Consumer) webhookFiring(h *desk.Webhook, e svcflow.Event, w *svcflow.WorkItem) (desk.Firing, error) {
