@@ -53,13 +53,7 @@ func BenchmarkCreate(b *testing.B) {
 // read again).
 func BenchmarkAnalyticsFlow(b *testing.B) {
 	t := &testing.T{}
-	e := newTestEnv(t)
-	e.t = t
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: e.store, Now: clock.Now})
-	if _, err := demo.Seed(context.Background(), d, clock, demo.Options{Days: 30, Seed: 1, End: t0}); err != nil {
-		b.Fatal(err)
-	}
+	e := demoEnv(b, t)
 	get := func() {
 		if r := e.do("ada", "GET", "/api/v1/analytics/flow?stream=restore-live-service", nil); r.status != 200 {
 			b.Fatalf("%d %s", r.status, r.body)
@@ -83,13 +77,7 @@ func BenchmarkAnalyticsFlow(b *testing.B) {
 // demo history, signed in as the demo requester with the most items.
 func BenchmarkPages(b *testing.B) {
 	t := &testing.T{}
-	e := newTestEnv(t)
-	e.t = t
-	clock := new(demo.Clock)
-	d := desk.New(desk.Options{Store: e.store, Now: clock.Now})
-	if _, err := demo.Seed(context.Background(), d, clock, demo.Options{Days: 30, Seed: 1, End: t0}); err != nil {
-		b.Fatal(err)
-	}
+	e := demoEnv(b, t)
 	people, err := e.store.People(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -130,4 +118,16 @@ func BenchmarkPages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// demoEnv is a test server over 30 days of demo history.
+func demoEnv(b *testing.B, t *testing.T) *testEnv {
+	e := newTestEnv(t)
+	e.t = t
+	clock := new(demo.Clock)
+	d := desk.New(desk.Options{Store: e.store, Now: clock.Now})
+	if _, err := demo.Seed(context.Background(), d, clock, demo.Options{Days: 30, Seed: 1, End: t0}); err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
