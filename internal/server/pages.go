@@ -6,13 +6,16 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/auth"
 	"github.com/svcflow/svcflow/internal/desk"
+	"github.com/svcflow/svcflow/internal/report"
 )
 
 // The pages people use in a browser (SPEC §6): server-rendered from
@@ -22,15 +25,30 @@ import (
 //go:embed web/*.html web/*.css
 var webFiles embed.FS
 
-// pages are the page templates, each parsed once with the layout.
+// pages are the page templates, each file of web/ parsed once with the
+// layout and named by its base name ("web/board.html" is "board").
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	funcs := template.FuncMap{"inc": func(i int) int { return i + 1 }}
-	for _, name := range []string{"login", "home", "portal", "request", "item", "notfound", "solved", "work", "board"} {
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFiles, "web/layout.html", "web/"+name+".html"))
+	names, err := fs.Glob(webFiles, "web/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.New(name).Funcs(pageFuncs).ParseFS(webFiles, "web/layout.html", file))
 	}
 	return out
 }()
+
+// pageFuncs are the functions every page template may call.
+var pageFuncs = template.FuncMap{
+	"inc": func(i int) int { return i + 1 },
+	// duration says a number of seconds the way people say it ("3 h 20 min").
+	"duration": report.Duration,
+}
 
 // loginCookie holds the synchronizer token of the sign-in form, which is
 // posted before there is a session to keep it in.
@@ -60,6 +78,10 @@ type pageData struct {
 	Queues   []queueBlock    // the agent's team queues
 	StreamID string          // a stream's board
 	Columns  []boardColumn
+	Notice   string // a line above the content, such as "showing 200 of 312"
+
+	// View is the page's own data, for pages whose data is theirs alone.
+	View any
 }
 
 // itemRow is a work item in a list.
@@ -70,13 +92,26 @@ type itemRow struct {
 	Updated                     time.Time
 }
 
-// nav is the navigation of a signed-in person by role.
+// nav is the navigation of a signed-in person by role: requesters ask and
+// follow their requests; agents work queues and read the register and the
+// knowledge base; managers also watch dashboards and simulate; admins
+// configure.
 func nav(p *svcflow.Person, current string) []navLink {
-	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Ask for something", Href: "/portal"}}
-	if p != nil && p.Role.AtLeast(svcflow.RoleAgent) {
-		links = append(links, navLink{Label: "Team queues", Href: "/work"})
+	links := []navLink{{Label: "Home", Href: "/"}, {Label: "Ask for something", Href: "/portal"}, {Label: "Knowledge", Href: "/knowledge"}}
+	role := svcflow.RoleRequester
+	if p != nil {
+		role = p.Role
 	}
-	links = append(links, navLink{Label: "Value streams", Href: "/streams"})
+	if role.AtLeast(svcflow.RoleAgent) {
+		links = append(links, navLink{Label: "Team queues", Href: "/work"}, navLink{Label: "Search", Href: "/search"},
+			navLink{Label: "Value streams", Href: "/streams"}, navLink{Label: "Improvements", Href: "/improvements"})
+	}
+	if role.AtLeast(svcflow.RoleManager) {
+		links = append(links, navLink{Label: "Dashboards", Href: "/dashboards"}, navLink{Label: "Simulate", Href: "/simulate"})
+	}
+	if role.AtLeast(svcflow.RoleAdmin) {
+		links = append(links, navLink{Label: "Admin", Href: "/admin"})
+	}
 	for i := range links {
 		links[i].Current = links[i].Href == current
 	}

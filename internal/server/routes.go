@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
@@ -195,6 +196,12 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/items/{id}/reopen", summary: "Reopen the item as the link's requester", public: true, html: true, status: 200, h: s.actionLink(notify.ActionReopen)},
 		{method: "GET", path: "/static/report.css", summary: "Stylesheet", public: true, raw: s.stylesheet, status: 200},
 	}
+	// Each group of pages lists its own routes beside its handlers.
+	rs = append(rs, s.dashboardRoutes()...)
+	rs = append(rs, s.registerRoutes()...)
+	rs = append(rs, s.simulationRoutes()...)
+	rs = append(rs, s.adminRoutes()...)
+	rs = append(rs, s.workspaceRoutes()...)
 	actions := make([]string, 0, len(actionFields))
 	for a := range actionFields {
 		actions = append(actions, a)
@@ -247,5 +254,12 @@ func (s *Server) Handler() http.Handler {
 		return newProblem("not-found", "no API route "+r.Method+" "+r.URL.Path)
 	}))
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.writeProblem(w, r, newProblem("forbidden", "cross-origin request refused"))
+			return
+		}
+		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so nothing was changed.", nil)
+	}))
 	return s.logRequests(secure(cop.Handler(mux)))
 }

@@ -218,12 +218,29 @@ func (s *Server) page(h handlerFunc) http.Handler {
 			return
 		}
 		if ae := fromDomain(err); ae != nil {
-			http.Error(w, ae.p.Detail, ae.p.Status)
+			s.errorPage(w, r, ae.p.Status, capitalize(ae.p.Detail)+".", ae.p.Errors)
 			return
 		}
 		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
-		http.Error(w, "Something went wrong; it has been logged.", http.StatusInternalServerError)
+		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side; it has been logged.", nil)
 	})
+}
+
+// errorPage answers a page request that failed with a page saying why,
+// inside the usual layout so the person can carry on. A 404 says only that
+// there is nothing to see, so it tells nothing about what exists.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, detail string, fields []fieldError) {
+	d := pageData{Title: http.StatusText(status), Error: detail, View: fields}
+	if p, sess, ok, err := s.browserSession(r); err == nil && ok {
+		d.Person, d.CSRF, d.Nav = p, sess.CSRF, nav(p, "")
+	}
+	name := "error"
+	if status == http.StatusNotFound {
+		name, d.Title = "notfound", "Not found"
+	}
+	if err := render(w, status, name, d); err != nil {
+		s.log.ErrorContext(r.Context(), "error page failed", "path", r.URL.Path, "err", err)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
