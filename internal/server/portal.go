@@ -83,6 +83,25 @@ func (s *Server) staffPage(h func(w http.ResponseWriter, r *http.Request, p *svc
 	})
 }
 
+// managerPage runs a page for managers and admins; others get a 403 page.
+func (s *Server) managerPage(h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
+	return s.rolePage(svcflow.RoleManager, h)
+}
+
+// adminPage runs a page for admins; others get a 403 page.
+func (s *Server) adminPage(h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
+	return s.rolePage(svcflow.RoleAdmin, h)
+}
+
+func (s *Server) rolePage(role svcflow.Role, h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
+	return s.signedInPage(func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+		if !p.Role.AtLeast(role) {
+			return newProblem("forbidden", "this page is for "+string(role)+"s")
+		}
+		return h(w, r, p, sess)
+	})
+}
+
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	ss, err := s.desk.Store().Services(r.Context())
 	if err != nil {
