@@ -39,6 +39,23 @@ type dueEntry struct {
 // maxDueEntries bounds the cache; beyond it, it starts afresh.
 const maxDueEntries = 200_000
 
+// SLADues returns the SLA due time of each item as of now (zero where no
+// SLA clock runs), for views that show SLA state beside work, such as a
+// Kanban board's cards. The caller has already been allowed to see the items.
+func (d *Desk) SLADues(ctx context.Context, items []*svcflow.WorkItem) ([]time.Time, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	sc, err := d.slaContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.policies) == 0 {
+		return make([]time.Time, len(items)), nil
+	}
+	return d.slaDues(ctx, sc, items, d.Now())
+}
+
 // slaDues returns the SLA due time of each item as of now (zero without
 // one), reading the events of the items not cached in one query.
 func (d *Desk) slaDues(ctx context.Context, sc *slaContext, items []*svcflow.WorkItem, now time.Time) ([]time.Time, error) {

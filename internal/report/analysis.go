@@ -190,7 +190,7 @@ func AnalysisText(w io.Writer, a *flow.Analysis, opt AnalysisOptions) error {
 			if i >= 5 {
 				break
 			}
-			fmt.Fprintf(&b, "  %s × %s\n", count(d.Count), deviationText(d))
+			fmt.Fprintf(&b, "  %s × %s\n", count(d.Count), DeviationText(d))
 		}
 	}
 	_, err := w.Write(b.Bytes())
@@ -205,7 +205,8 @@ func satisfactionText(s *flow.Satisfaction) string {
 		plural(s.Responses, "score", "scores"), pctPtr(s.ResponseRate))
 }
 
-func deviationText(d flow.Deviation) string {
+// DeviationText says one kind of deviation from the designed stream in words.
+func DeviationText(d flow.Deviation) string {
 	if d.Kind == flow.ModelMove {
 		return "skipped step " + d.Step
 	}

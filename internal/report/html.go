@@ -21,7 +21,7 @@ var pages = parsePages("stream", "mvp", "coverage", "analysis", "sim")
 func parsePages(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("report").Funcs(template.FuncMap{
 		"practiceName": practiceName, "dur": durPtr, "pct": pctPtr, "pctv": pct, "num": numPtr, "count": count,
-		"path": path, "stats": statsLine, "deviation": deviationText, "durv": Duration, "satisfaction": satisfactionText,
+		"path": path, "stats": statsLine, "deviation": DeviationText, "durv": Duration, "satisfaction": satisfactionText,
 		"statsp": func(s *flow.Stats) string { return statsLine(*s) },
 		"simci":  hoursCI,
 	}).ParseFS(templateFS, "templates/*.html"))

@@ -15,6 +15,16 @@ import (
 type MapOptions struct {
 	Lanes    bool    // swim lanes per team
 	MaxWidth float64 // widest the map may be, in pixels, before steps wrap into a new row; 0 means 2400
+	// Live overlays what is happening now on the steps it names: a live
+	// map of the running stream rather than its design alone.
+	Live map[string]LiveStep
+}
+
+// LiveStep is what a live map shows on one step.
+type LiveStep struct {
+	Queue, InProgress int
+	Lines             []string // further facts, one per line ("median wait 1 h")
+	Bottleneck        bool     // the stream's top bottleneck: drawn in the alert colour
 }
 
 // Sizes of the stream map, in pixels. Every font is at least 11 px so the
@@ -85,6 +95,7 @@ type streamMap struct {
 	layout  *draw.Layout
 	width   float64
 	height  float64
+	live    map[string]LiveStep
 }
 
 const (
@@ -102,8 +113,13 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 		hasEnd:  map[string]bool{},
 	}
 	for i := range s.Steps {
-		m.blocks[s.Steps[i].ID] = stepBlocks(&s.Steps[i])
+		st := &s.Steps[i]
+		m.blocks[st.ID] = stepBlocks(st)
+		if live, ok := opt.Live[st.ID]; ok {
+			m.blocks[st.ID] = append(m.blocks[st.ID], liveBlock(st, live))
+		}
 	}
+	m.live = opt.Live
 	if err := m.collectEdges(); err != nil {
 		return nil, err
 	}
@@ -118,6 +134,24 @@ func newStreamMap(s *svcflow.ValueStream, opt MapOptions) (*streamMap, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// liveBlock is the live overlay of a step: its queue and work in progress
+// against the WIP limit, then the caller's lines.
+func liveBlock(st *svcflow.Step, live LiveStep) draw.TextBlock {
+	inner := float64(stepWidth - 2*boxPad)
+	wip := "in progress " + strconv.Itoa(live.InProgress)
+	if st.WIPLimit > 0 {
+		wip += " of " + strconv.Itoa(st.WIPLimit)
+	}
+	lines := draw.Wrap("queue "+strconv.Itoa(live.Queue)+" · "+wip, inner/draw.BoldFactor, metaSize)
+	if live.Bottleneck {
+		lines = append(lines, "▲ bottleneck")
+	}
+	for _, l := range live.Lines {
+		lines = append(lines, draw.Wrap(l, inner, metaSize)...)
+	}
+	return draw.TextBlock{Class: "live", Lines: lines, Size: metaSize, Bold: true}
 }
 
 // stepBlocks is the text inside a step's box, top to bottom.
@@ -419,7 +453,16 @@ func (m *streamMap) writeDefs(w *draw.Writer) {
 func (m *streamMap) writeStep(w *draw.Writer, p draw.Placed) {
 	st := m.s.Step(p.ID)
 	sw := draw.ActivitySwatch(st.Activity)
-	w.Open("g", draw.A("class", "step "+sw.Class), draw.A("id", "step-"+st.ID), draw.A("data-step", st.ID))
+	attrs := []draw.Attr{draw.A("class", "step "+sw.Class), draw.A("id", "step-"+st.ID), draw.A("data-step", st.ID)}
+	stroke, strokeWidth := sw.Stroke, "1.5"
+	if live, ok := m.live[st.ID]; ok {
+		attrs = append(attrs, draw.A("data-queue", strconv.Itoa(live.Queue)), draw.A("data-in-progress", strconv.Itoa(live.InProgress)))
+		if live.Bottleneck {
+			attrs[0] = draw.A("class", "step bottleneck "+sw.Class)
+			stroke, strokeWidth = draw.Alert, "3.5"
+		}
+	}
+	w.Open("g", attrs...)
 	title := st.Name
 	if st.Number > 0 {
 		title = strconv.Itoa(st.Number) + ". " + title
@@ -430,7 +473,7 @@ func (m *streamMap) writeStep(w *draw.Writer, p draw.Placed) {
 	w.Text("title", title)
 	b := p.Box
 	w.Empty("rect", draw.N("x", b.X), draw.N("y", b.Y), draw.N("width", b.W), draw.N("height", b.H), draw.A("rx", "6"),
-		draw.A("fill", sw.Fill), draw.A("stroke", sw.Stroke), draw.A("stroke-width", "1.5"))
+		draw.A("fill", sw.Fill), draw.A("stroke", stroke), draw.A("stroke-width", strokeWidth))
 	y := b.Y + boxPad
 	for i, blk := range m.blocks[st.ID] {
 		if i > 0 {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -143,7 +144,11 @@ type logCache struct {
 // storeLog returns the whole event log as a compact log, for those who may
 // read the event log (managers and admins: the desk refuses others).
 func (s *Server) storeLog(r *http.Request) (*eventlog.Log, error) {
-	ctx, p := r.Context(), personOf(r)
+	return s.storeLogAs(r.Context(), personOf(r))
+}
+
+// storeLogAs is storeLog for a given reader.
+func (s *Server) storeLogAs(ctx context.Context, p *svcflow.Person) (*eventlog.Log, error) {
 	c := &s.logs
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/svcflow/svcflow"
 	"github.com/svcflow/svcflow/internal/desk"
@@ -24,7 +25,12 @@ type boardCard struct {
 	ID, Title string
 	Priority  svcflow.Priority
 	Blocked   bool
+	SLA       string // "due in 2 h", "overdue by 1 h", "" without an SLA clock
+	SLAState  string // ok, warning, breached
 }
+
+// maxBoardCards bounds the cards a board shows; beyond it the board says so.
+const maxBoardCards = 500
 
 func (s *Server) boardPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	return s.renderBoard(w, r, p, sess, http.StatusOK, "")
@@ -39,13 +45,45 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.
 	if st == nil {
 		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
-	items, contents, err := s.visibleItems(r, p, desk.ItemFilter{Stream: st.ID, Limit: 200,
-		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}})
+	var items []*svcflow.WorkItem
+	more := false
+	for f := (desk.ItemFilter{Stream: st.ID, Limit: 200, Statuses: openStatuses}); ; {
+		page, err := s.desk.List(r.Context(), p, f)
+		if err != nil {
+			return err
+		}
+		items = append(items, page...)
+		if len(page) < f.Limit {
+			break
+		}
+		if len(items) >= maxBoardCards {
+			more = true
+			break
+		}
+		f.Before = itemNumber(page[len(page)-1].ID)
+	}
+	ids := make([]string, len(items))
+	for i, w := range items {
+		ids[i] = w.ID
+	}
+	contents, err := s.desk.Store().ItemContents(r.Context(), ids)
 	if err != nil {
 		return err
 	}
+	dues, err := s.desk.SLADues(r.Context(), items)
+	if err != nil {
+		return err
+	}
+	now := s.desk.Now()
 	col := map[string]*boardColumn{}
-	d := pageData{Title: st.Name + ": board", Person: p, CSRF: sess.CSRF, Nav: nav(p, ""), Error: problem, StreamID: st.ID}
+	d := pageData{Title: st.Name + ": board", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/streams"), Error: problem, StreamID: st.ID}
+	if status == http.StatusOK {
+		// A refused pull's page answers a POST; reloading it would not do.
+		d.Refresh = liveRefresh
+	}
+	if more {
+		d.Notice = "Showing the newest " + strconv.Itoa(len(items)) + " open items; there are more. Use search to find the others."
+	}
 	d.Columns = make([]boardColumn, len(st.Steps))
 	for i, step := range st.Steps {
 		d.Columns[i] = boardColumn{Step: step.ID, Name: step.Name, Team: step.Team, WIPLimit: step.WIPLimit}
@@ -60,8 +98,9 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.
 		}
 		c := col[v.Step]
 		card := boardCard{ID: it.ID, Title: contents[it.ID].Title, Priority: it.Priority, Blocked: v.State == svcflow.Blocked}
+		card.SLA, card.SLAState = slaCountdown(dues[i], now)
 		switch {
-		case v.State == svcflow.Queued || v.State == svcflow.Blocked && v.PausedFrom == svcflow.Queued:
+		case waiting(v):
 			c.Queued = append(c.Queued, card)
 		default:
 			c.Active = append(c.Active, card)

@@ -79,6 +79,7 @@ type pageData struct {
 	StreamID string          // a stream's board
 	Columns  []boardColumn
 	Notice   string // a line above the content, such as "showing 200 of 312"
+	Refresh  int    // seconds after which a live page reloads itself; 0 never
 
 	// View is the page's own data, for pages whose data is theirs alone.
 	View any

@@ -422,29 +422,7 @@ func TestAgentWorkspace(t *testing.T) {
 // refused with the reason, and the in-progress count follows each pull.
 func TestKanbanBoard(t *testing.T) {
 	e := newTestEnv(t)
-	const def = `schema: svcflow/stream/v1
-id: kanban
-revision: 1
-name: Kanban trial
-reopen_to: fix
-applies_to: {categories: [kanban]}
-steps:
-  - id: fix
-    name: Fix it
-    activity: deliver_support
-    team: service-desk
-    wip_limit: 1
-    raci: {accountable: lead}
-    resolves: true
-    next: [{to: value}]
-`
-	streams, diags := streamdef.Load(map[string][]byte{"kanban.yaml": []byte(def)})
-	if streamdef.HasErrors(diags) {
-		t.Fatal(diags)
-	}
-	if err := e.desk.RegisterStreams(context.Background(), svcflow.SystemActor, streams); err != nil {
-		t.Fatal(err)
-	}
+	registerKanban(t, e)
 	first := e.open("ursula", map[string]any{"kind": "incident", "title": "First card", "category": "kanban"})
 	second := e.open("ursula", map[string]any{"kind": "incident", "title": "Second card", "category": "kanban"})
 	if first.Stream != "kanban" {
@@ -513,5 +491,35 @@ func TestApprovalFromItemPage(t *testing.T) {
 	_, page = b.do("GET", "/items/"+ch.ID, nil)
 	if !strings.Contains(page, "Chris Change decided: approve.") {
 		t.Errorf("the history does not tell the approval:\n%s", page)
+	}
+}
+
+// kanbanStream is a one-step stream whose step takes one item at a time.
+const kanbanStream = `schema: svcflow/stream/v1
+id: kanban
+revision: 1
+name: Kanban trial
+reopen_to: fix
+applies_to: {categories: [kanban]}
+steps:
+  - id: fix
+    name: Fix it
+    activity: deliver_support
+    team: service-desk
+    wip_limit: 1
+    raci: {accountable: lead}
+    resolves: true
+    next: [{to: value}]
+`
+
+// registerKanban adds kanbanStream to the test server's streams.
+func registerKanban(t *testing.T, e *testEnv) {
+	t.Helper()
+	streams, diags := streamdef.Load(map[string][]byte{"kanban.yaml": []byte(kanbanStream)})
+	if streamdef.HasErrors(diags) {
+		t.Fatal(diags)
+	}
+	if err := e.desk.RegisterStreams(context.Background(), svcflow.SystemActor, streams); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -68,7 +69,8 @@ func (s *Server) signedInPage(h func(w http.ResponseWriter, r *http.Request, p *
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return nil
 		}
-		return h(w, r, p, sess)
+		// Pages share the API's helpers, which find the person here.
+		return h(w, r.WithContext(context.WithValue(r.Context(), personKey, p)), p, sess)
 	}
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"html/template"
 	"io"
 	"net/http"
 
@@ -87,47 +86,6 @@ func writeSVG(w http.ResponseWriter, draw func(io.Writer) error) error {
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>svcflow — value streams</title><link rel="stylesheet" href="/static/report.css"></head>
-<body><h1>svcflow</h1>
-<p>Value streams you can run, measure and simulate. These are the streams this server runs.</p>
-<p><a href="/">Home</a></p>
-<table><tr><th>Value stream</th><th>Routing</th><th>Steps</th><th>Target lead time</th><th>Work</th></tr>
-{{range .}}<tr><td><a href="/streams/{{.ID}}">{{.Name}}</a></td><td>{{.AppliesTo}}{{if .Default}} (default){{end}}</td><td class="num">{{len .Steps}}</td><td>{{.TargetLeadTime}}</td><td><a href="/streams/{{.ID}}/board">Board</a></td></tr>
-{{end}}</table>
-<p class="muted">API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. ITIL® is a registered trademark of PeopleCert; svcflow is not affiliated.</p>
-</body></html>
-`))
-
-func (s *Server) indexPage(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.streams(r)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := indexTemplate.Execute(&buf, all); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write(buf.Bytes())
-	return err
-}
-
-func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.stream(r)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := report.StreamHTML(&buf, st, report.HTMLOptions{StylesheetURL: "/static/report.css"}); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write(buf.Bytes())
 	return err
 }
 

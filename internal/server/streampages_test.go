@@ -1,0 +1,94 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// liveCount reads a step's count ("queue" or "in-progress") from the live
+// map's SVG.
+func liveCount(t *testing.T, page, step, what string) string {
+	t.Helper()
+	re := regexp.MustCompile(`data-step="` + step + `"[^>]*data-queue="(\d+)" data-in-progress="(\d+)"`)
+	m := re.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no live counts of step %s in\n%s", step, page)
+	}
+	if what == "queue" {
+		return m[1]
+	}
+	return m[2]
+}
+
+// TestLiveStreamMap: a stream's live map counts the queue and the work in
+// progress at each step from the items there now, and follows a pull; it
+// reloads itself; the design page shows every step's template; the
+// observed-flow page compares finished items with the design; requesters
+// are sent home.
+func TestLiveStreamMap(t *testing.T) {
+	e := newTestEnv(t)
+	registerKanban(t, e)
+	first := e.open("ursula", map[string]any{"kind": "incident", "title": "First <script>alert(1)</script>", "category": "kanban"})
+	e.open("ursula", map[string]any{"kind": "incident", "title": "Second card", "category": "kanban"})
+	b := newBrowser(t, e)
+	b.signIn("alice", "alice@example.org")
+
+	res, page := b.do("GET", "/streams/kanban", nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("live map: %d\n%s", res.StatusCode, page)
+	}
+	if q, p := liveCount(t, page, "fix", "queue"), liveCount(t, page, "fix", "in-progress"); q != "2" || p != "0" {
+		t.Errorf("before the pull: queue %s, in progress %s; want 2 and 0", q, p)
+	}
+	if !strings.Contains(page, `<meta http-equiv="refresh" content="30">`) {
+		t.Error("the live map does not reload itself")
+	}
+	if !strings.Contains(page, `class="lane"`) {
+		t.Error("the live map has no swim lanes")
+	}
+	if strings.Contains(page, "<script>alert") {
+		t.Error("an item title reached the map unescaped")
+	}
+	tok := csrf(t, page)
+	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pull: %d", res.StatusCode)
+	}
+	_, page = b.do("GET", "/streams/kanban", nil)
+	if q, p := liveCount(t, page, "fix", "queue"), liveCount(t, page, "fix", "in-progress"); q != "1" || p != "1" {
+		t.Errorf("after the pull: queue %s, in progress %s; want 1 and 1", q, p)
+	}
+	if !strings.Contains(page, `<td data-in-progress="1">1 of 1 <span class="flag">full</span>`) {
+		t.Errorf("the step table does not show the full step:\n%s", page)
+	}
+
+	// Finish the first item: the observed flow has one finished item that
+	// followed the design.
+	e.action("alice", first.ID, "resolve", nil)
+	e.action("ursula", first.ID, "close", nil)
+	_, page = b.do("GET", "/streams/kanban/flow", nil)
+	if !strings.Contains(page, "<dd>1 of 1</dd>") || !strings.Contains(page, "Every finished item followed the design.") {
+		t.Errorf("observed flow:\n%s", page)
+	}
+	_, page = b.do("GET", "/streams/kanban/design", nil)
+	if !strings.Contains(page, `<h2>Fix it</h2>`) || !strings.Contains(page, "service-desk") {
+		t.Errorf("design page has no step template:\n%s", page)
+	}
+	_, page = b.do("GET", "/streams", nil)
+	if !strings.Contains(page, `href="/streams/kanban"`) || !strings.Contains(page, `href="/streams/kanban/board"`) {
+		t.Errorf("stream list:\n%s", page)
+	}
+
+	req := newBrowser(t, e)
+	req.signIn("ursula", "ursula@example.org")
+	for _, path := range []string{"/streams", "/streams/kanban", "/streams/kanban/design", "/streams/kanban/flow"} {
+		if res, _ := req.do("GET", path, nil); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("a requester's %s: %d, want 303 home", path, res.StatusCode)
+		}
+	}
+	if res, page := b.do("GET", "/streams/nope", nil); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "Not found") {
+		t.Errorf("unknown stream: %d\n%s", res.StatusCode, page)
+	}
+}
