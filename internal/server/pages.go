@@ -22,7 +22,7 @@ import (
 // templates embedded in the binary, working without JavaScript, under the
 // strict Content-Security-Policy every response carries.
 
-//go:embed web/*.html web/*.css
+//go:embed web/*.html web/*.css web/*.js
 var webFiles embed.FS
 
 // pages are the page templates, each file of web/ parsed once with the
@@ -79,7 +79,7 @@ type pageData struct {
 	StreamID string          // a stream's board
 	Columns  []boardColumn
 	Notice   string // a line above the content, such as "showing 200 of 312"
-	Refresh  int    // seconds after which a live page reloads itself; 0 never
+	Refresh  int    // seconds between updates of a live page's live parts; 0 for none
 
 	// View is the page's own data, for pages whose data is theirs alone.
 	View any
@@ -289,12 +289,21 @@ var statusText = map[svcflow.Status]string{
 }
 
 func (s *Server) appStylesheet(w http.ResponseWriter, _ *http.Request) {
-	b, err := webFiles.ReadFile("web/app.css")
+	serveAsset(w, "web/app.css", "text/css; charset=utf-8")
+}
+
+func (s *Server) liveScript(w http.ResponseWriter, _ *http.Request) {
+	serveAsset(w, "web/live.js", "text/javascript; charset=utf-8")
+}
+
+// serveAsset answers with an embedded file.
+func serveAsset(w http.ResponseWriter, name, contentType string) {
+	b, err := webFiles.ReadFile(name)
 	if err != nil {
-		http.Error(w, "no stylesheet", http.StatusInternalServerError)
+		http.Error(w, "no such asset", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(b)
 }

@@ -191,6 +191,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/items/{id}/comment", summary: "Comment on a work item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.commentSubmit)},
 		{method: "POST", path: "/items/{id}/act", summary: "The requester confirms (closes), reopens or rates a resolved item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.itemAction)},
 		{method: "GET", path: "/static/app.css", summary: "The pages' stylesheet", public: true, raw: s.appStylesheet, status: 200},
+		{method: "GET", path: "/static/live.js", summary: "The script that keeps live pages up to date (optional: pages work without it)", public: true, raw: s.liveScript, status: 200},
 		{method: "GET", path: "/streams/{id}", summary: "A value stream's live map: work at each step now, step times, SLA state, the bottleneck (agents and up; reloads itself)", public: true, html: true, status: 200, h: s.staffPage(s.liveStreamPage)},
 		{method: "GET", path: "/items/{id}/confirm", summary: "What a mailed confirm link will do", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},
 		{method: "POST", path: "/items/{id}/confirm", summary: "Confirm the resolution (close) as the link's requester", public: true, html: true, status: 200, h: s.actionLink(notify.ActionConfirm)},

@@ -25,7 +25,7 @@ func liveCount(t *testing.T, page, step, what string) string {
 
 // TestLiveStreamMap: a stream's live map counts the queue and the work in
 // progress at each step from the items there now, and follows a pull; it
-// reloads itself; the design page shows every step's template; the
+// updates itself; the design page shows every step's template; the
 // observed-flow page compares finished items with the design; requesters
 // are sent home.
 func TestLiveStreamMap(t *testing.T) {
@@ -43,8 +43,8 @@ func TestLiveStreamMap(t *testing.T) {
 	if q, p := liveCount(t, page, "fix", "queue"), liveCount(t, page, "fix", "in-progress"); q != "2" || p != "0" {
 		t.Errorf("before the pull: queue %s, in progress %s; want 2 and 0", q, p)
 	}
-	if !strings.Contains(page, `<meta http-equiv="refresh" content="30">`) {
-		t.Error("the live map does not reload itself")
+	if !strings.Contains(page, `data-live-every="30"`) || !strings.Contains(page, `<script src="/static/live.js" defer></script>`) || !strings.Contains(page, `id="live-map" data-live`) {
+		t.Error("the live map does not update itself")
 	}
 	if !strings.Contains(page, `class="lane"`) {
 		t.Error("the live map has no swim lanes")

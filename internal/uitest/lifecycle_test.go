@@ -1,0 +1,148 @@
+package uitest
+
+import (
+	"net/http"
+	"path"
+	"strings"
+	"testing"
+)
+
+const (
+	requesterEmail = "olivia.hart@demo.svcflow.test"
+	agentEmail     = "sam.okafor@demo.svcflow.test"
+	managerEmail   = "morgan.blake@demo.svcflow.test"
+	adminEmail     = "admin@demo.svcflow.test"
+)
+
+// mapInProgress reads a step's work in progress from the stream's live map.
+func mapInProgress(p *person, stream, step string) int {
+	p.t.Helper()
+	p.open("/streams/" + stream)
+	return eval[int](p, `Number(document.querySelector('svg [data-step="`+step+`"]').dataset.inProgress)`)
+}
+
+// boardInProgress reads a step's work in progress from the stream's board.
+func boardInProgress(p *person, stream, step string) int {
+	p.t.Helper()
+	p.open("/streams/" + stream + "/board")
+	return eval[int](p, `Number(document.querySelector('section.column[data-step="`+step+`"]').dataset.inProgress)`)
+}
+
+// itemStep is the step the item's page says it is at.
+func itemStep(p *person) string {
+	p.t.Helper()
+	return eval[string](p, `(document.querySelector("main > p strong") || {textContent: ""}).textContent`)
+}
+
+// TestRequestLifecycle follows a catalogue request through the browser: the
+// requester sends it and finds it at home; an agent starts it, which the
+// stream's live map and board both count, and escalates it; a manager
+// works it to resolution; the requester confirms the fix and rates it.
+func TestRequestLifecycle(t *testing.T) {
+	start(t)
+	const stream, first = "request-fulfilment", "log-request"
+	req := newPerson(t, requesterEmail)
+	req.open("/portal")
+	req.accessible("portal")
+	req.shot("03-portal")
+	req.click(`a[href="/portal/request/laptop/monitor"]`)
+	req.accessible("request form")
+	req.fill("#title", "A second monitor for the design work")
+	req.fill("#description", "A 27-inch one, please, for the new desk by the window.")
+	req.shot("04-request-form")
+	req.click(`button[name=step][value=send]`)
+	loc := req.location()
+	if !strings.Contains(loc, "/items/REQ-") {
+		t.Fatalf("after sending, the requester is at %s, want the item's page", loc)
+	}
+	id := path.Base(loc)
+	if h := req.text("h1"); !strings.Contains(h, "A second monitor for the design work") {
+		t.Errorf("item page heading %q", h)
+	}
+	req.open("/")
+	if n := eval[int](req, `document.querySelectorAll('main a[href="/items/`+id+`"]').length`); n != 1 {
+		t.Errorf("the requester's home lists %s %d times, want once", id, n)
+	}
+
+	agent := newPerson(t, agentEmail)
+	mapBefore, boardBefore := mapInProgress(agent, stream, first), boardInProgress(agent, stream, first)
+	agent.open("/items/" + id)
+	if got := itemStep(agent); got == "" {
+		t.Fatalf("%s is at no step", id)
+	}
+	agent.click(`button[name=action][value=start]`)
+	if agent.status() != http.StatusOK {
+		t.Fatalf("start: %d at %s", agent.status(), agent.location())
+	}
+	if got := mapInProgress(agent, stream, first); got != mapBefore+1 {
+		t.Errorf("live map: %s in progress %d after the start, want %d", first, got, mapBefore+1)
+	}
+	agent.accessible("live map")
+	agent.shot("07-live-map")
+	if got := boardInProgress(agent, stream, first); got != boardBefore+1 {
+		t.Errorf("board: %s in progress %d after the start, want %d", first, got, boardBefore+1)
+	}
+	agent.accessible("board")
+	agent.shot("08-board")
+	agent.open("/items/" + id)
+	agent.accessible("item page (agent)")
+	agent.shot("06-item-agent")
+	eval[bool](agent, `(() => { const s = document.querySelector("select[name=team]"); s.value = "application-support"; return true })()`)
+	agent.click(`button[name=action][value=escalate]`)
+	if txt := agent.text("ol.timeline"); !strings.Contains(txt, "passed to") {
+		t.Errorf("the timeline does not tell of the escalation:\n%s", txt)
+	}
+	agent.open("/work")
+	agent.accessible("team queues")
+	agent.shot("05-team-queues")
+
+	// The manager works it on to resolution, completing each step with its
+	// first outcome; the approval step approves itself for this item or
+	// takes the manager's approval.
+	mgr := newPerson(t, managerEmail)
+	for range 8 {
+		mgr.open("/items/" + id)
+		if strings.Contains(mgr.text("main > p"), "Resolved") {
+			break
+		}
+		switch {
+		case exists(mgr, `button[name=action][value=approve]`):
+			mgr.click(`button[name=action][value=approve]`)
+		case exists(mgr, `button[name=action][value=start]`):
+			mgr.click(`button[name=action][value=start]`)
+		case exists(mgr, `button[name=action][value=complete]`):
+			mgr.click(`button[name=action][value=complete]`)
+		default:
+			t.Fatalf("nothing to do on %s at %s:\n%s", id, itemStep(mgr), mgr.text("main"))
+		}
+		if st := mgr.status(); st != http.StatusOK {
+			t.Fatalf("working %s: %d\n%s", id, st, mgr.text("main"))
+		}
+	}
+	if got := mgr.text("main > p"); !strings.Contains(got, "Resolved") {
+		t.Fatalf("%s is not resolved after the manager's work: %s", id, got)
+	}
+
+	req.open("/items/" + id)
+	req.accessible("item page (requester, resolved)")
+	req.shot("09-item-requester-resolved")
+	eval[bool](req, `(() => { document.querySelector('input[name=score][value="5"]').checked = true; return true })()`)
+	req.fill("#fb", "Quick and friendly, thank you.")
+	req.click(`button[name=action][value=feedback]`)
+	req.click(`button[name=action][value=close]`)
+	if got := req.text("main > p"); !strings.Contains(got, "Closed") {
+		t.Errorf("after confirming, the item is %q, want Closed", got)
+	}
+	if txt := req.text("ol.timeline"); !strings.Contains(txt, "5") {
+		t.Errorf("the timeline does not show the rating:\n%s", txt)
+	}
+	if n := eval[int](req, `document.querySelectorAll("button[name=action][value=reopen]").length`); n != 0 {
+		t.Errorf("a closed item still offers %d reopen buttons", n)
+	}
+}
+
+// exists tells whether the page has an element matching sel.
+func exists(p *person, sel string) bool {
+	p.t.Helper()
+	return eval[bool](p, `document.querySelector('`+sel+`') !== null`)
+}
