@@ -239,7 +239,7 @@ func regMetricValue(m svcflow.Metric, v float64) string {
 	case regIsTime(m):
 		return strings.Replace(report.Duration(v), ".0 ", " ", 1)
 	case regIsRate(m):
-		return strconv.FormatFloat(100*v, 'f', -1, 64) + " %"
+		return strconv.FormatFloat(math.Round(1000*v)/10, 'f', -1, 64) + " %"
 	case m == svcflow.MetricSatisfactionMean:
 		return strconv.FormatFloat(v, 'f', 2, 64) + " of 5"
 	}
@@ -303,7 +303,6 @@ type regEvaluation struct {
 	MeetsTarget, Significant      bool
 	Validated                     bool
 	From, To, Taken               time.Time
-	Method                        string
 }
 
 // improvementForm is the raise and edit form: what was typed, and what is
@@ -373,7 +372,7 @@ func (s *Server) renderImprovement(w http.ResponseWriter, r *http.Request, p *sv
 	if e := reg.Evaluation; e != nil {
 		re := &regEvaluation{Baseline: regMetricValue(m, e.Baseline), Post: regMetricValue(m, e.Post), Effect: regEffect(m, e.Effect),
 			P: regP(e.PValue), Days: e.Days, MeetsTarget: e.MeetsTarget, Significant: e.Significant, Validated: e.Validated,
-			From: e.From, To: e.To, Taken: e.Measured, Method: e.Method}
+			From: e.From, To: e.To, Taken: e.Measured}
 		if ci := e.EffectCI95; ci != nil {
 			re.CI = regEffect(m, ci[0]) + " to " + regEffect(m, ci[1])
 		}
@@ -431,7 +430,7 @@ func regCriterionValues(v map[string]string, c svcflow.Criterion) {
 	case regIsTime(c.Metric) && c.Target > 0:
 		v["criterion.target"] = svcflow.Duration{Calendar: time.Duration(c.Target * float64(time.Second)).Round(time.Second)}.String()
 	case regIsRate(c.Metric):
-		v["criterion.target"] = strconv.FormatFloat(100*c.Target, 'f', -1, 64) + "%"
+		v["criterion.target"] = strconv.FormatFloat(math.Round(1e6*c.Target)/1e4, 'f', -1, 64) + "%"
 	default:
 		v["criterion.target"] = strconv.FormatFloat(c.Target, 'f', -1, 64)
 	}
