@@ -175,6 +175,10 @@ func (s *Server) regPeople(ctx context.Context) func(id string) string {
 			return n
 		}
 		seen[id] = id
+		if id == svcflow.SystemActor {
+			seen[id] = "svcflow"
+			return seen[id]
+		}
 		if p, err := s.desk.Store().Person(ctx, id); err == nil && !p.Erased {
 			seen[id] = p.Name
 		}
@@ -570,7 +574,7 @@ func regFormErrors(err error, fields []string, errs map[string]string) (general 
 		name := regIndexRE.ReplaceAllString(f.Field, "")
 		if slices.Contains(fields, name) {
 			if _, taken := errs[name]; !taken {
-				errs[name] = f.Detail
+				errs[name] = capitalize(f.Detail) + "."
 			}
 			continue
 		}

@@ -350,7 +350,7 @@ func TestImprovementEditStale(t *testing.T) {
 
 var (
 	formRE     = regexp.MustCompile(`(?s)<form [^>]*>.*?</form>`)
-	inputRE    = regexp.MustCompile(`<input [^>]*name="([^"]+)"[^>]*value="([^"]*)"`)
+	inputRE    = regexp.MustCompile(`<input [^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>`)
 	textareaRE = regexp.MustCompile(`(?s)<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>`)
 	selectRE   = regexp.MustCompile(`(?s)<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>`)
 	selectedRE = regexp.MustCompile(`<option(?: value="([^"]*)")? selected>([^<]*)<`)
@@ -366,6 +366,9 @@ func formValues(t *testing.T, page, marker string) url.Values {
 		}
 		out := url.Values{}
 		for _, m := range inputRE.FindAllStringSubmatch(f, -1) {
+			if strings.Contains(m[0], `type="checkbox"`) && !strings.Contains(m[0], " checked") {
+				continue // a browser does not send an unticked box
+			}
 			out.Set(m[1], unescapeHTML(m[2]))
 		}
 		for _, m := range textareaRE.FindAllStringSubmatch(f, -1) {
@@ -413,5 +416,162 @@ func TestRegisterFormBlocksAgree(t *testing.T) {
 		if block("improvenew.html", name) != block("improvement.html", name) {
 			t.Errorf("%s differs between improvenew.html and improvement.html", name)
 		}
+	}
+}
+
+// TestKnowledgePages: an agent writes a draft through the form (errors
+// beside the fields, text escaped, paragraphs kept); requesters neither
+// find nor open drafts; only a manager sees publish and retire, which
+// need the session's token and change what requesters see; a stale edit
+// changes nothing; an article is written from a resolved item.
+func TestKnowledgePages(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	a := newBrowser(t, e)
+	a.signIn("alice", "alice@example.org")
+	u := newBrowser(t, e)
+	u.signIn("ursula", "ursula@example.org")
+	m := newBrowser(t, e)
+	m.signIn("max", "max@example.org")
+
+	if res, _ := u.do("GET", "/knowledge/new", nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Errorf("a requester writing an article: %d, want 303 home", res.StatusCode)
+	}
+	_, page := u.do("GET", "/knowledge", nil)
+	if strings.Contains(page, "Write an article") {
+		t.Errorf("a requester is offered to write an article")
+	}
+	res, page := a.do("GET", "/knowledge", nil)
+	if res.StatusCode != 200 || !strings.Contains(page, `href="/knowledge/new"`) {
+		t.Fatalf("knowledge for an agent: %d\n%s", res.StatusCode, page)
+	}
+	_, page = a.do("GET", "/knowledge/new", nil)
+	tok := csrf(t, page)
+	form := url.Values{"csrf_token": {tok}, "title": {"VPN <script>alert(1)</script> drops"},
+		"symptoms": {"The client asks for the token again.\r\n\r\nEvery <b>ten</b> minutes."}, "keywords": {"vpn, token"}}
+	res, page = a.do("POST", "/knowledge/new", form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-resolution"`) ||
+		!strings.Contains(page, `value="VPN &lt;script&gt;alert(1)&lt;/script&gt; drops"`) {
+		t.Fatalf("an article without resolution: %d\n%s", res.StatusCode, page)
+	}
+	form.Set("services", "no-such-service")
+	form.Set("resolution", "Update the client to 5.3")
+	if res, page := a.do("POST", "/knowledge/new", form); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-services"`) {
+		t.Errorf("an unknown service: %d\n%s", res.StatusCode, page)
+	}
+	form.Del("services")
+	res, _ = a.do("POST", "/knowledge/new", form)
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/knowledge/KB-") {
+		t.Fatalf("write: %d to %q", res.StatusCode, loc)
+	}
+	id := strings.TrimPrefix(loc, "/knowledge/")
+	_, page = a.do("GET", loc, nil)
+	for _, w := range []string{"VPN &lt;script&gt;alert(1)&lt;/script&gt; drops", `<p class="pre">The client asks for the token again.</p>`,
+		`<p class="pre">Every &lt;b&gt;ten&lt;/b&gt; minutes.</p>`, "Draft", "Revisions", `href="/knowledge/` + id + `/edit"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("the article's page lacks %q", w)
+		}
+	}
+	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<b>ten") {
+		t.Errorf("the article's text is not escaped")
+	}
+	if strings.Contains(page, `/publish"`) {
+		t.Errorf("an agent outside the knowledge team may publish")
+	}
+
+	// A draft is the staff's: requesters neither find nor open it.
+	if _, page := u.do("GET", "/knowledge?q=vpn", nil); strings.Contains(page, id) {
+		t.Errorf("a requester finds the draft")
+	}
+	if res, _ := u.do("GET", loc, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a requester opens the draft: %d, want 404", res.StatusCode)
+	}
+	if _, page := a.do("GET", "/knowledge?q=token&status=draft", nil); !strings.Contains(page, `href="/knowledge/`+id+`"`) {
+		t.Errorf("an agent does not find the draft")
+	}
+
+	// Publishing: a manager's form, with the token.
+	_, page = m.do("GET", loc, nil)
+	pub := formValues(t, page, `action="/knowledge/`+id+`/publish"`)
+	if res, _ := m.do("POST", loc+"/publish", url.Values{"version": pub["version"]}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("publish without the token: %d, want 403", res.StatusCode)
+	}
+	if res, _ := m.do("POST", loc+"/publish", pub); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d", res.StatusCode)
+	}
+	if res, page := u.do("GET", "/knowledge?q=vpn", nil); res.StatusCode != 200 || !strings.Contains(page, `href="/knowledge/`+id+`"`) {
+		t.Errorf("a requester does not find the published article: %d", res.StatusCode)
+	}
+	if res, page := u.do("GET", loc, nil); res.StatusCode != 200 || strings.Contains(page, "Revisions") || strings.Contains(page, "/edit") {
+		t.Errorf("a requester on the published article: %d (revisions or edit shown?)", res.StatusCode)
+	}
+	if res, _ := u.do("POST", loc+"/retire", url.Values{"csrf_token": {csrf(t, page)}, "version": {"2"}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Errorf("a requester retiring: %d", res.StatusCode)
+	}
+
+	// An edit from a page read before the publication is refused.
+	_, page = a.do("GET", loc+"/edit", nil)
+	edit := formValues(t, page, `action="/knowledge/`+id+`/edit"`)
+	if edit.Get("version") != "2" || edit.Get("keywords") != "vpn, token" {
+		t.Fatalf("the edit form holds %v", edit)
+	}
+	stale := url.Values{}
+	for k, v := range edit {
+		stale[k] = append([]string(nil), v...)
+	}
+	edit.Set("cause", "The gateway's idle timeout")
+	if res, _ := a.do("POST", loc+"/edit", edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", res.StatusCode)
+	}
+	stale.Set("title", "Overwritten")
+	res, page = a.do("POST", loc+"/edit", stale)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "Someone changed it meanwhile") || !strings.Contains(page, ">The gateway&#39;s idle timeout</textarea>") {
+		t.Errorf("a stale edit: %d\n%s", res.StatusCode, page)
+	}
+	got, err := e.desk.Article(ctx, nil, id)
+	if err != nil || got.Title != "VPN <script>alert(1)</script> drops" || got.Cause != "The gateway's idle timeout" || got.Version != 3 ||
+		got.Status != svcflow.ArticlePublished {
+		t.Errorf("after the stale edit: %+v (%v)", got, err)
+	}
+	// Retiring from a page older than the last save is refused too.
+	if res, page := m.do("POST", loc+"/retire", url.Values{"csrf_token": pub["csrf_token"], "version": {"2"}}); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(page, "Someone changed it meanwhile") {
+		t.Errorf("a stale retire: %d", res.StatusCode)
+	}
+	_, page = m.do("GET", loc, nil)
+	if res, _ := m.do("POST", loc+"/retire", formValues(t, page, `action="/knowledge/`+id+`/retire"`)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("retire: %d", res.StatusCode)
+	}
+	if res, _ := u.do("GET", loc, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a requester opens the retired article: %d, want 404", res.StatusCode)
+	}
+	revs, _ := e.desk.ArticleRevisions(ctx, &svcflow.Person{ID: "max", Role: svcflow.RoleManager}, id)
+	if len(revs) != 4 || revs[3].Status != svcflow.ArticleRetired {
+		t.Errorf("revisions %+v, want 4 ending retired", revs)
+	}
+
+	// From a resolved item: fields left empty are taken from it.
+	w := e.open("ursula", map[string]any{"kind": "incident", "title": "Teams calls drop", "description": "Every call ends after a minute"})
+	if res, _ := a.do("GET", "/knowledge/new?from="+w.ID, nil); res.StatusCode != http.StatusConflict {
+		t.Errorf("writing from an unresolved item: %d, want 409", res.StatusCode)
+	}
+	e.action("alice", w.ID, "complete", nil)
+	e.action("alice", w.ID, "comment", map[string]any{"body": "Switched the client to the new media relay", "public": true})
+	e.action("alice", w.ID, "complete", map[string]any{"outcome": "fixed"})
+	res, page = a.do("GET", "/knowledge/new?from="+w.ID, nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "Teams calls drop") {
+		t.Fatalf("the form from an item: %d\n%s", res.StatusCode, page)
+	}
+	res, _ = a.do("POST", "/knowledge/new", formValues(t, page, `action="/knowledge/new"`))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("write from %s: %d", w.ID, res.StatusCode)
+	}
+	fromItem, err := e.desk.Article(ctx, nil, strings.TrimPrefix(res.Header.Get("Location"), "/knowledge/"))
+	if err != nil || fromItem.Title != "Teams calls drop" || fromItem.Resolution != "Switched the client to the new media relay" || fromItem.SourceItem != w.ID {
+		t.Errorf("from the item: %+v (%v)", fromItem, err)
+	}
+	if _, page := a.do("GET", "/knowledge/"+fromItem.ID, nil); !strings.Contains(page, `Written from <a href="/items/`+w.ID+`">`) {
+		t.Errorf("the article does not link the item it was written from")
 	}
 }
