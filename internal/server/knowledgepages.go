@@ -169,7 +169,12 @@ type kbForm struct {
 	Values           map[string]string
 	Errors           map[string]string
 	KnownError       bool
+	Unsaved          []regOption // what a stale form held that differs from the article now
 }
+
+// kbTextLabels name the text fields of an article.
+var kbTextLabels = []regOption{{"title", "Title"}, {"symptoms", "Symptoms"}, {"cause", "Cause"},
+	{"resolution", "Resolution"}, {"workaround", "Workaround"}}
 
 // kbFields are the form fields of an article, in form order.
 var kbFields = []string{"title", "symptoms", "cause", "resolution", "workaround", "services", "cis", "keywords", "problems", "known_error"}
@@ -272,11 +277,11 @@ func (s *Server) kbNewSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.
 }
 
 func (s *Server) kbEditPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	return s.kbRenderEdit(w, r, p, sess, http.StatusOK, "")
+	return s.kbRenderEdit(w, r, p, sess, http.StatusOK, "", nil)
 }
 
 // kbRenderEdit shows the edit form with the article as it is now.
-func (s *Server) kbRenderEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, status int, problem string) error {
+func (s *Server) kbRenderEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, status int, problem string, posted map[string]string) error {
 	a, err := s.desk.Article(r.Context(), p, r.PathValue("id"))
 	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
 		return regNotFound(w, p, sess)
@@ -288,7 +293,7 @@ func (s *Server) kbRenderEdit(w http.ResponseWriter, r *http.Request, p *svcflow
 	if a.KnownError {
 		v["known_error"] = "1"
 	}
-	f := &kbForm{Action: "/knowledge/" + a.ID + "/edit", ID: a.ID, Version: a.Version, Values: v}
+	f := &kbForm{Action: "/knowledge/" + a.ID + "/edit", ID: a.ID, Version: a.Version, Values: v, Unsaved: regUnsaved(posted, v, kbTextLabels)}
 	return s.kbRenderForm(w, p, sess, status, "Edit "+a.ID, f, problem)
 }
 
@@ -305,7 +310,7 @@ func (s *Server) kbEditSubmit(w http.ResponseWriter, r *http.Request, p *svcflow
 	_, err = s.desk.UpdateArticle(r.Context(), p, id, version, patch)
 	var de *svcflow.Error
 	if errors.As(err, &de) && de.Code == svcflow.ErrConflict {
-		return s.kbRenderEdit(w, r, p, sess, http.StatusConflict, regStaleMessage)
+		return s.kbRenderEdit(w, r, p, sess, http.StatusConflict, regStaleMessage, values)
 	}
 	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
 		return regNotFound(w, p, sess)

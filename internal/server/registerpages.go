@@ -318,7 +318,26 @@ type improvementForm struct {
 	Streams    []string
 	Version    int
 	Bottleneck bool // the draft came from a stream's top bottleneck
+	// Unsaved is the text a stale form held that differs from the entry
+	// as it is now, so that nothing typed is lost.
+	Unsaved []regOption
 }
+
+// regUnsaved lists the fields whose posted text differs from the fresh
+// values, labelled.
+func regUnsaved(posted, fresh map[string]string, labels []regOption) []regOption {
+	var out []regOption
+	for _, l := range labels {
+		if v := posted[l.Value]; v != "" && v != fresh[l.Value] {
+			out = append(out, regOption{Value: v, Label: l.Label})
+		}
+	}
+	return out
+}
+
+// regTextLabels name the free-text fields of an entry.
+var regTextLabels = []regOption{{"problem_observed", "Problem observed"}, {"proposed_action", "Proposed action"},
+	{"expected_outcome", "Expected outcome"}}
 
 func (s *Server) regEntryPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	v, err := s.desk.Improvement(r.Context(), p, r.PathValue("id"))
@@ -737,7 +756,9 @@ func (s *Server) improvementSubmit(w http.ResponseWriter, r *http.Request, p *sv
 		if ferr != nil {
 			return ferr
 		}
-		return s.renderImprovement(w, r, p, sess, http.StatusConflict, fresh, nil, regStaleMessage)
+		values := regEntryValues(fresh.Register)
+		kept := &improvementForm{Values: values, Unsaved: regUnsaved(v, values, regTextLabels)}
+		return s.renderImprovement(w, r, p, sess, http.StatusConflict, fresh, kept, regStaleMessage)
 	case de.Code == svcflow.ErrForbidden:
 		return s.renderImprovement(w, r, p, sess, http.StatusForbidden, cur, form, capitalize(de.Message)+".")
 	}

@@ -329,7 +329,8 @@ func TestImprovementEditStale(t *testing.T) {
 	stale.Set("proposed_action", "Something else entirely")
 	res, page := b.do("POST", "/improvements/"+proposed, stale)
 	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "Someone changed it meanwhile") ||
-		!strings.Contains(page, ">Ask the requester before closing</textarea>") {
+		!strings.Contains(page, ">Ask the requester before closing</textarea>") ||
+		!strings.Contains(page, `What you typed, not saved`) || !strings.Contains(page, `<dd class="pre">Something else entirely</dd>`) {
 		t.Errorf("a stale form: %d\n%s", res.StatusCode, page)
 	}
 	v, _ := e.desk.Improvement(ctx, desk.System, proposed)
@@ -526,7 +527,8 @@ func TestKnowledgePages(t *testing.T) {
 	}
 	stale.Set("title", "Overwritten")
 	res, page = a.do("POST", loc+"/edit", stale)
-	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "Someone changed it meanwhile") || !strings.Contains(page, ">The gateway&#39;s idle timeout</textarea>") {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "Someone changed it meanwhile") || !strings.Contains(page, ">The gateway&#39;s idle timeout</textarea>") ||
+		!strings.Contains(page, `<dd class="pre">Overwritten</dd>`) {
 		t.Errorf("a stale edit: %d\n%s", res.StatusCode, page)
 	}
 	got, err := e.desk.Article(ctx, nil, id)
