@@ -502,16 +502,16 @@ func regParseCriterion(v map[string]string, errs map[string]string) svcflow.Crit
 	c := svcflow.Criterion{Metric: svcflow.Metric(v["criterion.metric"]), Step: v["criterion.step"], Stream: v["criterion.stream"],
 		Direction: svcflow.Direction(v["criterion.direction"])}
 	if t := v["criterion.target"]; t == "" {
-		errs["criterion.target"] = "missing; give the value to reach"
+		errs["criterion.target"] = "Missing; give the value to reach."
 	} else if x, err := regParseTarget(c.Metric, t); err != nil {
-		errs["criterion.target"] = err.Error()
+		errs["criterion.target"] = capitalize(err.Error()) + "."
 	} else {
 		c.Target = x
 	}
 	if win := v["criterion.window"]; win != "" {
 		d, err := svcflow.ParseDuration(win)
 		if err != nil {
-			errs["criterion.window"] = "expected whole days such as 14d or 2w"
+			errs["criterion.window"] = "Expected whole days such as 14d or 2w."
 		}
 		c.Window = d
 	}
@@ -547,7 +547,7 @@ func regParseDate(v map[string]string, field string, errs map[string]string) tim
 	}
 	t, err := time.Parse(time.DateOnly, v[field])
 	if err != nil {
-		errs[field] = "expected a date such as 2026-06-30"
+		errs[field] = "Expected a date such as 2026-06-30."
 	}
 	return t
 }
@@ -629,7 +629,7 @@ func (s *Server) raisePage(w http.ResponseWriter, r *http.Request, p *svcflow.Pe
 		draft, err := s.regDraft(r, p, stream)
 		if ae := fromDomain(err); ae != nil && ae.p.Status == http.StatusUnprocessableEntity {
 			status, problem = http.StatusUnprocessableEntity, "No draft from "+stream+": "+ae.p.Detail
-			form.Errors["from_bottleneck"] = ae.p.Detail
+			form.Errors["from_bottleneck"] = capitalize(ae.p.Detail) + "."
 		} else if err != nil {
 			return err
 		} else {
@@ -678,14 +678,14 @@ func (s *Server) raiseSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.
 	if c := v["cost_of_delay"]; c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 10 {
-			errs["cost_of_delay"] = "expected a whole number from 1 to 10"
+			errs["cost_of_delay"] = "Expected a whole number from 1 to 10."
 		}
 		in.CostOfDelay = n
 	}
 	if sz := v["size"]; sz != "" {
 		d, err := svcflow.ParseDuration(sz)
 		if err != nil {
-			errs["size"] = "expected an effort such as 3d or 2bd"
+			errs["size"] = "Expected an effort such as 3d or 2bd."
 		}
 		in.Size = d
 	}
