@@ -30,16 +30,16 @@ func (s *Server) workspaceRoutes() []route {
 // itemDesk is what staff see and do on an item beyond its current step.
 type itemDesk struct {
 	Kind        svcflow.Kind
-	Kinds       []svcflow.Kind // it may be reclassified to one of these; none once it is final
-	Open        bool           // not final: it may still be marked a duplicate
-	Links       []itemLink     // related items and vendor tickets
-	LinkTypes   []linkType     // the relations a person may add
-	CIs         []ciRow        // the configuration items it concerns
-	Upstream    []ciRow        // what they rely on: possible causes
-	Downstream  []ciRow        // what their failure affects
-	Services    []string       // the services affected
-	Articles    []articleRow   // linked knowledge
-	Suggested   bool           // the agent asked for suggestions
+	Kinds       []option     // it may be reclassified to one of these; none once it is final
+	Open        bool         // not final: it may still be marked a duplicate
+	Links       []itemLink   // related items and vendor tickets
+	LinkTypes   []linkType   // the relations a person may add
+	CIs         []ciRow      // the configuration items it concerns
+	Upstream    []ciRow      // what they rely on: possible causes
+	Downstream  []ciRow      // what their failure affects
+	Services    []string     // the services affected
+	Articles    []articleRow // linked knowledge
+	Suggested   bool         // the agent asked for suggestions
 	Suggestions []articleRow
 	Watchers    []personRef
 }
@@ -109,7 +109,7 @@ func (s *Server) itemDesk(r *http.Request, p *svcflow.Person, v *desk.View, name
 	if d.Open {
 		for _, k := range svcflow.Kinds() {
 			if k != w.Kind {
-				d.Kinds = append(d.Kinds, k)
+				d.Kinds = append(d.Kinds, option{string(k), strings.ReplaceAll(string(k), "_", " ")})
 			}
 		}
 	}
