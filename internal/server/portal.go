@@ -38,6 +38,7 @@ type requestForm struct {
 // itemPage is a work item as its page shows it.
 type itemPage struct {
 	ID, Title, Description, StatusText, StepName string
+	Version                                      int // posted back by staff forms: a stale form changes nothing
 	Status                                       svcflow.Status
 	Priority                                     svcflow.Priority
 	Timeline                                     []timelineEntry
@@ -45,13 +46,15 @@ type itemPage struct {
 	Scores                                       []int
 	Work                                         *workPanel // what staff may do on its step
 	Staff                                        bool       // the reader may comment internally
+	Desk                                         *itemDesk  // what staff see and do beyond the step
 }
 
 // timelineEntry is one line of an item's history in plain words.
 type timelineEntry struct {
-	At   time.Time
-	Text string
-	Body string // a comment's text
+	At       time.Time
+	Text     string
+	Body     string // a comment's text
+	Internal bool   // an internal comment, which only staff see
 }
 
 // problemEntry is the pseudo catalogue entry of "report a problem".
@@ -239,7 +242,13 @@ func fieldLabel(field string, e *svcflow.CatalogueEntry) string {
 }
 
 func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	id := r.PathValue("id")
+	return s.renderItem(w, r, p, sess, r.PathValue("id"), http.StatusOK, "", false)
+}
+
+// renderItem renders an item's page with a status and, after a refused
+// action, the reason; with suggest, staff also get knowledge suggestions
+// over its title.
+func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, id string, status int, problem string, suggest bool) error {
 	v, err := s.desk.Item(r.Context(), p, id)
 	if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
 		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
@@ -255,41 +264,72 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request, p *svcflow.Per
 	if err != nil {
 		return err
 	}
-	// The names of the people in its history, not the whole directory.
-	people := map[string]string{}
+	staff := p.Role.AtLeast(svcflow.RoleAgent)
+	w2 := v.Item
+	// The names of the people in its history and on it now, not the
+	// whole directory.
+	ids := []string{}
 	for _, ev := range events {
-		for _, id := range []string{ev.Actor, ev.Data.Person} {
-			if _, done := people[id]; done || id == "" || id == svcflow.SystemActor || svcflow.IsRuleActor(id) {
-				continue
-			}
-			people[id] = id
-			if who, err := s.desk.Store().Person(r.Context(), id); err == nil {
-				people[id] = who.Name
-			}
+		ids = append(ids, ev.Actor, ev.Data.Person)
+	}
+	if staff {
+		ids = append(ids, w2.Watchers...)
+		if w2.Visit != nil {
+			ids = append(append(ids, w2.Visit.Person), w2.Visit.Swarm...)
 		}
+	}
+	people := map[string]string{}
+	for _, id := range ids {
+		if _, done := people[id]; done || id == "" || id == svcflow.SystemActor || svcflow.IsRuleActor(id) {
+			continue
+		}
+		people[id] = id
+		if who, err := s.desk.Store().Person(r.Context(), id); err == nil {
+			people[id] = who.Name
+		}
+	}
+	name := func(id string) string {
+		if n, ok := people[id]; ok {
+			return n
+		}
+		return id
 	}
 	streams, err := s.streams(r)
 	if err != nil {
 		return err
 	}
-	w2 := v.Item
-	page := &itemPage{ID: w2.ID, Title: v.Content.Title, Description: v.Content.Description, Status: w2.Status,
+	page := &itemPage{ID: w2.ID, Title: v.Content.Title, Description: v.Content.Description, Status: w2.Status, Version: w2.Version,
 		StatusText: statusText[w2.Status], Priority: w2.Priority, Scores: []int{1, 2, 3, 4, 5},
 		Resolved: w2.Status == svcflow.StatusResolved, Requester: p.ID == w2.RequestedBy || p.ID == w2.RequestedFor,
-		Staff: p.Role.AtLeast(svcflow.RoleAgent)}
+		Staff: staff}
 	stream := byStreamID(streams, w2.Stream)
+	if stream == nil || stream.Revision != w2.StreamRevision {
+		// The item's own revision, whose steps, outcomes and tasks it
+		// follows; names fall back to the latest one.
+		if own, err := s.desk.Store().StreamRevision(r.Context(), w2.Stream, w2.StreamRevision); err == nil {
+			stream = own
+		}
+	}
 	if w2.Visit != nil {
 		page.StepName = stepName(stream, w2.Visit.Step)
 	}
-	page.Timeline = timeline(events, comments, people, stream)
-	if p.Role.AtLeast(svcflow.RoleAgent) && w2.Visit != nil && !w2.Status.IsFinal() {
+	page.Timeline = timeline(events, comments, people, stream, staff)
+	if staff && w2.Visit != nil && !w2.Status.IsFinal() {
 		teams, err := s.desk.Store().Teams(r.Context())
 		if err != nil {
 			return err
 		}
-		page.Work = panelFor(w2, stream, teams)
+		page.Work = panelFor(w2, stream, teams, p.ID, name)
+		if page.Work.People, err = s.teamPeople(r, w2.Visit.Team); err != nil {
+			return err
+		}
 	}
-	return render(w, http.StatusOK, "item", pageData{Title: w2.ID, Person: p, CSRF: sess.CSRF, Nav: nav(p, ""), Item: page})
+	if staff {
+		if page.Desk, err = s.itemDesk(r, p, v, name, suggest); err != nil {
+			return err
+		}
+	}
+	return render(w, status, "item", pageData{Title: w2.ID, Person: p, CSRF: sess.CSRF, Nav: nav(p, ""), Item: page, Error: problem})
 }
 
 func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
@@ -372,8 +412,9 @@ func stepName(s *svcflow.ValueStream, step string) string {
 
 // timeline tells an item's events in plain words, with its comments'
 // text and people's names (by id); the comments given are those the reader
-// may see, so internal ones are left out for requesters.
-func timeline(events []svcflow.Event, comments []desk.Comment, name map[string]string, s *svcflow.ValueStream) []timelineEntry {
+// may see, so internal ones are left out for requesters. Staff (full) get
+// every event; requesters the ones that tell them how their item goes.
+func timeline(events []svcflow.Event, comments []desk.Comment, name map[string]string, s *svcflow.ValueStream, full bool) []timelineEntry {
 	who := func(id string) string {
 		if id == svcflow.SystemActor {
 			return "svcflow"
@@ -386,26 +427,43 @@ func timeline(events []svcflow.Event, comments []desk.Comment, name map[string]s
 		}
 		return id
 	}
-	body := map[string]string{}
+	words := func(code string) string { return strings.ReplaceAll(code, "_", " ") }
+	because := func(reason string) string {
+		if reason == "" {
+			return ""
+		}
+		return " (" + words(reason) + ")"
+	}
+	body := map[string]desk.Comment{}
 	for _, c := range comments {
-		body[c.ID] = c.Body
+		body[c.ID] = c
 	}
 	var out []timelineEntry
 	for _, e := range events {
 		var text, b string
+		internal := false
 		switch e.Type {
 		case svcflow.EventCreated:
 			text = fmt.Sprintf("%s opened it.", who(e.Actor))
+			if full {
+				text = fmt.Sprintf("%s opened it: %s, priority %s.", who(e.Actor), words(string(e.Data.Kind)), e.Data.Priority)
+				if e.Data.Kind == "" {
+					text = fmt.Sprintf("%s opened it.", who(e.Actor))
+				}
+			}
 		case svcflow.EventStepEntered:
 			text = fmt.Sprintf("It moved to “%s”.", stepName(s, e.Step))
 		case svcflow.EventStepStarted:
 			text = fmt.Sprintf("%s started on “%s”.", who(orActor(e.Data.Person, e.Actor)), stepName(s, e.Step))
 		case svcflow.EventStepPaused:
-			text = fmt.Sprintf("Work paused: %s.", strings.ReplaceAll(e.Data.Reason, "_", " "))
+			text = fmt.Sprintf("Work paused: %s.", words(e.Data.Reason))
 		case svcflow.EventStepResumed:
 			text = "Work resumed."
 		case svcflow.EventStepRequeued:
 			text = "It was passed to another team."
+			if full {
+				text = fmt.Sprintf("%s put it in the queue of %s%s.", who(e.Actor), e.Data.Team, because(e.Data.Reason))
+			}
 		case svcflow.EventStatusChanged:
 			switch svcflow.Status(e.After) {
 			case svcflow.StatusResolved:
@@ -414,25 +472,126 @@ func timeline(events []svcflow.Event, comments []desk.Comment, name map[string]s
 				text = "It was closed."
 			case svcflow.StatusCancelled:
 				text = "It was cancelled."
+			default:
+				if full {
+					text = fmt.Sprintf("Its status became “%s”%s.", statusText[svcflow.Status(e.After)], because(e.Data.Reason))
+				}
 			}
 		case svcflow.EventReopened:
 			text = fmt.Sprintf("%s reopened it.", who(e.Actor))
 		case svcflow.EventCommented:
 			c, ok := body[e.Data.Comment]
 			if !ok {
-				continue // an internal comment the reader may not see
+				continue // an internal comment the reader may not see, or an erased one
 			}
-			text, b = fmt.Sprintf("%s wrote:", who(e.Actor)), c
+			text, b, internal = fmt.Sprintf("%s wrote:", who(e.Actor)), c.Body, !c.Public
+			if internal {
+				text = fmt.Sprintf("%s wrote, for staff only:", who(e.Actor))
+			}
 		case svcflow.EventFeedback:
 			text = fmt.Sprintf("%s rated it %d of 5.", who(e.Actor), e.Data.Score)
 		case svcflow.EventApprovalGiven:
 			text = fmt.Sprintf("%s decided: %s.", who(e.Actor), e.Data.Decision)
 		}
+		if text == "" && full {
+			text = staffLine(e, who, s)
+		}
 		if text != "" {
-			out = append(out, timelineEntry{At: e.Time, Text: text, Body: b})
+			out = append(out, timelineEntry{At: e.Time, Text: text, Body: b, Internal: internal})
 		}
 	}
 	return out
+}
+
+// staffLine tells in plain words the events only staff read in an item's
+// history.
+func staffLine(e svcflow.Event, who func(string) string, s *svcflow.ValueStream) string {
+	words := func(code string) string { return strings.ReplaceAll(code, "_", " ") }
+	d := e.Data
+	switch e.Type {
+	case svcflow.EventStepCompleted:
+		if d.Outcome != "" {
+			return fmt.Sprintf("%s completed “%s”: %s.", who(e.Actor), stepName(s, e.Step), words(d.Outcome))
+		}
+		return fmt.Sprintf("%s completed “%s”.", who(e.Actor), stepName(s, e.Step))
+	case svcflow.EventStepExited:
+		return fmt.Sprintf("It left “%s”: %s.", stepName(s, e.Step), words(d.Reason))
+	case svcflow.EventValueReached:
+		return "It reached value: the work is done."
+	case svcflow.EventAssigned:
+		switch {
+		case d.Person != "" && d.Team != "":
+			return fmt.Sprintf("%s assigned it to %s of %s.", who(e.Actor), who(d.Person), d.Team)
+		case d.Person != "":
+			return fmt.Sprintf("%s assigned it to %s.", who(e.Actor), who(d.Person))
+		}
+		return fmt.Sprintf("%s handed it to %s.", who(e.Actor), d.Team)
+	case svcflow.EventSwarmJoined:
+		return fmt.Sprintf("%s joined the swarm.", who(d.Person))
+	case svcflow.EventSwarmLeft:
+		return fmt.Sprintf("%s left the swarm.", who(d.Person))
+	case svcflow.EventTaskDone:
+		return fmt.Sprintf("%s ticked “%s”.", who(e.Actor), taskName(s, e.Step, d.Task))
+	case svcflow.EventApprovalAsked:
+		return fmt.Sprintf("Approval asked of %s.", strings.ReplaceAll(d.Other, ",", ", "))
+	case svcflow.EventReclassified:
+		return fmt.Sprintf("%s reclassified it from %s to %s.", who(e.Actor), words(e.Before), words(e.After))
+	case svcflow.EventRerouted:
+		return fmt.Sprintf("%s moved it to the value stream %s.", who(e.Actor), d.Stream)
+	case svcflow.EventLinked:
+		return fmt.Sprintf("%s linked it: %s %s.", who(e.Actor), relationText(d.Link), d.Other)
+	case svcflow.EventSpawned:
+		if d.Reason == "wait" {
+			return fmt.Sprintf("It opened %s (%s) and waits for it.", d.Other, words(string(d.Kind)))
+		}
+		return fmt.Sprintf("It opened %s (%s).", d.Other, words(string(d.Kind)))
+	case svcflow.EventFieldChanged:
+		if e.Before == "" && e.After == "" {
+			return fmt.Sprintf("%s changed the %s.", who(e.Actor), words(d.Field))
+		}
+		return fmt.Sprintf("%s changed the %s from “%s” to “%s”.", who(e.Actor), words(d.Field), e.Before, e.After)
+	case svcflow.EventWatcherAdded:
+		if d.Person == e.Actor {
+			return fmt.Sprintf("%s watches it.", who(d.Person))
+		}
+		return fmt.Sprintf("%s added %s as a watcher.", who(e.Actor), who(d.Person))
+	case svcflow.EventFeedbackRequested:
+		return fmt.Sprintf("%s was asked for feedback.", who(d.Person))
+	case svcflow.EventAgentFeedback:
+		if d.Score > 0 {
+			return fmt.Sprintf("%s gave feedback on the work: %d of 5.", who(e.Actor), d.Score)
+		}
+		return fmt.Sprintf("%s gave feedback on the work.", who(e.Actor))
+	case svcflow.EventAttached:
+		return fmt.Sprintf("%s attached a file.", who(e.Actor))
+	case svcflow.EventSLAWarning:
+		return fmt.Sprintf("The %s SLA is close to its target.", d.Field)
+	case svcflow.EventSLABreached:
+		return fmt.Sprintf("The %s SLA was breached.", d.Field)
+	case svcflow.EventBaselineCaptured:
+		return fmt.Sprintf("Baseline captured: %s over %s.", e.After, d.Other)
+	case svcflow.EventImprovementEvaluated:
+		return fmt.Sprintf("Evaluated: %s (%s).", words(e.After), d.Other)
+	case svcflow.EventRegisterChanged:
+		return fmt.Sprintf("%s changed the register: %s.", who(e.Actor), strings.ReplaceAll(words(d.Field), ",", ", "))
+	}
+	return fmt.Sprintf("%s: %s.", who(e.Actor), words(string(e.Type)))
+}
+
+// taskName is a task's name in a step, or its id.
+func taskName(s *svcflow.ValueStream, step, task string) string {
+	if s != nil {
+		if st := s.Step(step); st != nil {
+			for _, a := range st.Actions {
+				for _, t := range a.Tasks {
+					if t.ID == task {
+						return t.Name
+					}
+				}
+			}
+		}
+	}
+	return task
 }
 
 func orActor(person, actor string) string {

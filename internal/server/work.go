@@ -1,9 +1,12 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -33,6 +36,27 @@ type workPanel struct {
 	Approval                                   bool     // approve or reject (listed approvers only; the desk checks)
 	Outcomes                                   []string // complete with one of these
 	Teams                                      []string // escalate to one of these
+	// Resolving are the outcomes whose completion resolves the item;
+	// CanResolve says completing a step without outcomes does.
+	Resolving  []string
+	CanResolve bool
+	Team       string      // the step's team
+	Assignee   personRef   // who owns the step, if anyone
+	People     []personRef // the step team's people, to assign it to
+	Swarm      []personRef // who swarms on it beside the owner
+	CanJoin    bool        // the reader may join the swarm
+	InSwarm    bool        // the reader swarms on it and may leave
+	Tasks      []taskRow   // the step's checklist
+}
+
+// personRef is a person as a page names them.
+type personRef struct{ ID, Name string }
+
+// taskRow is a checklist task of a step and whether it is done on this
+// visit.
+type taskRow struct {
+	ID, Name, Action string
+	Done             bool
 }
 
 // slaWarning is how close to its due time an item shows as a warning.
@@ -120,14 +144,15 @@ func (s *Server) pullSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.P
 	return nil
 }
 
-// panelFor says what may be done on an item's current step.
-func panelFor(w *svcflow.WorkItem, stream *svcflow.ValueStream, teams []*svcflow.Team) *workPanel {
+// panelFor says what may be done on an item's current step, by the reader
+// (me), with the people named by name.
+func panelFor(w *svcflow.WorkItem, stream *svcflow.ValueStream, teams []*svcflow.Team, me string, name func(string) string) *workPanel {
 	v := w.Visit
 	var st *svcflow.Step
 	if stream != nil {
 		st = stream.Step(v.Step)
 	}
-	wp := &workPanel{}
+	wp := &workPanel{Team: v.Team}
 	approval := st != nil && st.Approval != nil
 	switch v.State {
 	case svcflow.Queued:
@@ -136,11 +161,32 @@ func panelFor(w *svcflow.WorkItem, stream *svcflow.ValueStream, teams []*svcflow
 		wp.CanPause = true
 		if st != nil && len(st.Outcomes) > 0 {
 			wp.Outcomes = st.Outcomes
+			for _, o := range st.Outcomes {
+				if resolves(w, st, o) {
+					wp.Resolving = append(wp.Resolving, o)
+				}
+			}
 		} else {
 			wp.CanComplete = true
+			wp.CanResolve = st != nil && resolves(w, st, "")
 		}
 	case svcflow.Blocked:
 		wp.CanResume = true
+	}
+	if v.Person != "" {
+		wp.Assignee = personRef{v.Person, name(v.Person)}
+	}
+	for _, id := range v.Swarm {
+		wp.Swarm = append(wp.Swarm, personRef{id, name(id)})
+	}
+	wp.InSwarm = slices.Contains(v.Swarm, me)
+	wp.CanJoin = !wp.InSwarm && v.Person != me
+	if st != nil {
+		for _, a := range st.Actions {
+			for _, t := range a.Tasks {
+				wp.Tasks = append(wp.Tasks, taskRow{ID: t.ID, Name: t.Name, Action: a.Name, Done: slices.Contains(v.TasksDone, t.ID)})
+			}
+		}
 	}
 	// The directory's teams, and those the stream's steps name even when
 	// the directory does not list them yet.
@@ -163,47 +209,150 @@ func panelFor(w *svcflow.WorkItem, stream *svcflow.ValueStream, teams []*svcflow
 	return wp
 }
 
-// workSubmit runs one action of the work panel.
+// resolves says whether completing the step with the outcome resolves the
+// item, as the resolve command requires.
+func resolves(w *svcflow.WorkItem, st *svcflow.Step, outcome string) bool {
+	if st.Approval != nil {
+		return false
+	}
+	if st.Resolves {
+		return true
+	}
+	t, ok := st.Follow(outcome)
+	return ok && t.To == svcflow.End && w.Status != svcflow.StatusResolved
+}
+
+// staffActions are the actions of an item's page for agents and up, each
+// the desk use case the API's action of the same name calls.
+const staffActions = "start, complete, resolve, pause, resume, escalate, approve, reject, assign, swarm, reclassify, task, link, duplicate, watch, article or suggest"
+
+// workSubmit runs one staff action from an item's page. The form carries
+// the item's version: when the item changed since the page was loaded the
+// action is refused and the page shows it as it is now.
 func (s *Server) workSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
+	id := r.PathValue("id")
+	version := 0
+	if v := r.PostFormValue("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return newProblem("invalid", "version: expected the item's version from its page", fieldError{"version", "not a version"})
+		}
+		version = n
+	}
+	form := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 	var cmd svcflow.Command
-	switch r.PostFormValue("action") {
+	switch action := r.PostFormValue("action"); action {
 	case "start":
 		// Starting from the page is pulling this card: the step's WIP
-		// limit holds.
-		if _, err := s.desk.PullItem(r.Context(), p, r.PathValue("id")); err != nil {
-			if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
-				return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
+		// limit holds. Pulling takes no version, so it is checked first.
+		if version > 0 {
+			v, err := s.desk.Item(r.Context(), p, id)
+			if err != nil {
+				return s.refused(w, r, p, sess, id, 0, err)
 			}
-			return err
+			if v.Item.Version != version {
+				return s.refused(w, r, p, sess, id, version, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match", Message: "changed meanwhile"})
+			}
 		}
-		http.Redirect(w, r, "/items/"+r.PathValue("id"), http.StatusSeeOther)
+		if _, err := s.desk.PullItem(r.Context(), p, id); err != nil {
+			return s.refused(w, r, p, sess, id, version, err)
+		}
+		http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
+		return nil
+	case "suggest":
+		// Knowledge that may answer it, looked up over its title when the
+		// agent asks (each look is a suggestion session the deflection
+		// figures count for agents).
+		return s.renderItem(w, r, p, sess, id, http.StatusOK, "", true)
+	case "article":
+		if _, err := s.desk.LinkArticle(r.Context(), p, id, version, form("article")); err != nil {
+			return s.refused(w, r, p, sess, id, version, err)
+		}
+		http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
 		return nil
 	case "complete":
-		cmd = svcflow.Complete{Outcome: r.PostFormValue("outcome")}
+		cmd = svcflow.Complete{Outcome: form("outcome")}
+	case "resolve":
+		cmd = svcflow.Resolve{Outcome: form("outcome")}
 	case "pause":
-		cmd = svcflow.Pause{Reason: r.PostFormValue("reason")}
+		cmd = svcflow.Pause{Reason: form("reason")}
 	case "resume":
 		cmd = svcflow.Resume{}
 	case "escalate":
-		cmd = svcflow.Escalate{Team: r.PostFormValue("team")}
+		cmd = svcflow.Escalate{Team: form("team")}
 	case "approve":
 		cmd = svcflow.Approve{}
 	case "reject":
-		cmd = svcflow.Reject{Reason: r.PostFormValue("reason")}
-	default:
-		return newProblem("invalid", "action: expected start, complete, pause, resume, escalate, approve or reject",
-			fieldError{"action", "expected start, complete, pause, resume, escalate, approve or reject"})
-	}
-	id := r.PathValue("id")
-	if _, err := s.desk.Act(r.Context(), p, id, 0, cmd); err != nil {
-		if svcflow.ErrorCodeOf(err) == svcflow.ErrNotFound {
-			return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
+		cmd = svcflow.Reject{Reason: form("reason")}
+	case "assign":
+		cmd = svcflow.Assign{Person: form("person"), Team: form("team")}
+	case "swarm":
+		cmd = svcflow.Swarm{Leave: form("leave") != ""}
+	case "reclassify":
+		cmd = svcflow.Reclassify{Kind: svcflow.Kind(form("kind")), Link: form("mode") == "link"}
+	case "task":
+		cmd = svcflow.DoTask{Task: form("task")}
+	case "link":
+		cmd = svcflow.AddLink{Type: form("type"), Other: form("other")}
+	case "duplicate":
+		cmd = svcflow.Duplicate{Of: strings.ToUpper(form("of"))}
+	case "watch":
+		// A watcher is named by id or email; the desk takes an id.
+		who, err := s.personNamed(r, form("person"))
+		if err != nil {
+			return s.refused(w, r, p, sess, id, version, err)
 		}
-		return err
+		cmd = svcflow.Watch{Person: who}
+	default:
+		return newProblem("invalid", "action: expected "+staffActions, fieldError{"action", "expected " + staffActions})
+	}
+	if _, err := s.desk.Act(r.Context(), p, id, version, cmd); err != nil {
+		return s.refused(w, r, p, sess, id, version, err)
 	}
 	http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)
 	return nil
+}
+
+// refused answers an action the desk refused: the item's page as it is
+// now, saying why, with the status of the refusal (an item the person may
+// not see is not found there). A stale form is said in plain words.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, id string, version int, err error) error {
+	ae := fromDomain(err)
+	if ae == nil {
+		return err
+	}
+	status, msg := ae.p.Status, capitalize(ae.p.Detail)+"."
+	if version > 0 && stale(err) {
+		status, msg = http.StatusConflict, "It changed meanwhile: someone else acted on it after you opened this page, so nothing was changed. Here it is as it is now; decide again."
+	}
+	return s.renderItem(w, r, p, sess, id, status, msg, false)
+}
+
+// stale says whether the desk refused an action because the item is no
+// longer at the version the form was made from.
+func stale(err error) bool {
+	var de *svcflow.Error
+	return errors.As(err, &de) && de.Code == svcflow.ErrConflict && (de.Field == "If-Match" || strings.Contains(de.Message, "changed meanwhile"))
+}
+
+// personNamed finds a person by id or email.
+func (s *Server) personNamed(r *http.Request, who string) (string, error) {
+	if who == "" {
+		return "", svcflow.FieldErrorf("person", "missing person; give their id or email")
+	}
+	find := s.desk.Store().Person
+	if strings.Contains(who, "@") {
+		find = s.desk.Store().PersonByEmail
+	}
+	p, err := find(r.Context(), who)
+	if errors.Is(err, desk.ErrNotFound) || err == nil && p.Erased {
+		return "", svcflow.FieldErrorf("person", "no person %q; give their id or email", who)
+	}
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
 }
