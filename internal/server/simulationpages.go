@@ -283,7 +283,7 @@ func (s *Server) simulatePage(w http.ResponseWriter, r *http.Request, p *svcflow
 		base.SLA = map[string]float64{"": target.Seconds()}
 		cal.SLATarget = target.Seconds()
 	}
-	if err := simBound(base, cal); err != nil {
+	if err := simBound(cal, base); err != nil {
 		v.Problem = err.Error()
 		return render(w, http.StatusUnprocessableEntity, "simulate", d)
 	}
@@ -308,6 +308,14 @@ func (s *Server) simulatePage(w http.ResponseWriter, r *http.Request, p *svcflow
 			return err
 		}
 		bad(fields[ce.Index], ce.Message)
+		return render(w, http.StatusUnprocessableEntity, "simulate", d)
+	}
+	if err := simBound(cal, base, changed); err != nil {
+		if q.Has("arrivals") && v.Arrivals != "100" {
+			bad("arrivals", err.Error())
+		} else {
+			v.Problem = err.Error()
+		}
 		return render(w, http.StatusUnprocessableEntity, "simulate", d)
 	}
 	res, err := simCompare(r.Context(), base, changed)
@@ -473,20 +481,46 @@ func simForm(v *simView, q url.Values, stream *svcflow.ValueStream, m *sim.Model
 
 // simBound keeps a page's run small: the page's replications, a horizon
 // of at most simPageHorizon, shorter still when the demand is high, and a
-// warm-up of at most simPageWarmUp.
-func simBound(m *sim.Model, cal *simCalibration) error {
-	m.Replications = simPageReplications
-	m.Horizon = min(m.Horizon, simPageHorizon)
-	m.WarmUp = min(m.WarmUp, simPageWarmUp)
-	if n := expectedArrivals(m); n > simPageItems {
-		m.Horizon = max(simPageMinHorizon, (m.Horizon+m.WarmUp)*simPageItems/n-m.WarmUp)
+// warm-up of at most simPageWarmUp. The models compared keep the same
+// horizon; cal says what it is.
+func simBound(cal *simCalibration, ms ...*sim.Model) error {
+	n := 0.0
+	for _, m := range ms {
+		m.Replications = simPageReplications
+		m.Horizon = min(m.Horizon, simPageHorizon)
+		m.WarmUp = min(m.WarmUp, simPageWarmUp)
+		n = max(n, expectedArrivals(m))
+	}
+	if n > simPageItems {
+		span := ms[0].Horizon + ms[0].WarmUp
+		for _, m := range ms {
+			m.Horizon = max(simPageMinHorizon, span*simPageItems/n-m.WarmUp)
+		}
 		cal.Shortened = true
-		if expectedArrivals(m) > simPageItems*1.01 {
-			return fmt.Errorf("the stream's demand is too high to simulate here (about %.0f items a day); run it with svcflow sim run", cal.ArrivalsPerDay)
+		for _, m := range ms {
+			if expectedArrivals(m) > simPageItems*1.01 {
+				return fmt.Errorf("at about %.0f items a day the simulation is too large for this page; run it with svcflow sim run",
+					meanArrivals(m)*86400)
+			}
 		}
 	}
-	cal.Horizon, cal.WarmUp, cal.Replications = m.Horizon, m.WarmUp, m.Replications
+	cal.Horizon, cal.WarmUp, cal.Replications = ms[0].Horizon, ms[0].WarmUp, ms[0].Replications
 	return nil
+}
+
+// meanArrivals is a model's mean arrival rate per second, of the kinds a
+// calibration fits.
+func meanArrivals(m *sim.Model) float64 {
+	sum := 0.0
+	for _, c := range m.Work {
+		switch a := c.Arrivals; a.Kind {
+		case sim.ArrivalPoisson:
+			sum += a.Rate
+		case sim.ArrivalProfile:
+			sum += simMean(a.Profile)
+		}
+	}
+	return sum
 }
 
 // simCalibrate summarises what the calibration found.
@@ -519,12 +553,7 @@ func simCalibrate(l *eventlog.Log, stream *svcflow.ValueStream, m *sim.Model) *s
 	class := m.Work[0]
 	a := class.Arrivals
 	cal.ArrivalKind = a.Kind
-	switch a.Kind {
-	case sim.ArrivalPoisson:
-		cal.ArrivalsPerDay = a.Rate * 86400
-	case sim.ArrivalProfile:
-		cal.ArrivalsPerDay = simMean(a.Profile) * 86400
-	}
+	cal.ArrivalsPerDay = meanArrivals(m) * 86400
 	var mix []string
 	for _, ps := range class.Priority {
 		mix = append(mix, fmt.Sprintf("%s %.0f %%", ps.Priority, 100*ps.Share))
