@@ -71,8 +71,8 @@ type simView struct {
 	Errors     []simFormError
 	FieldError map[string]string
 	// Problem is why there is no model: too little data, a calibration
-	// that failed.
-	Problem string
+	// that failed. Notice is a line about the form.
+	Problem, Notice string
 
 	Calibration *simCalibration
 	Teams       []simTeamRow
@@ -288,11 +288,19 @@ func (s *Server) simulatePage(w http.ResponseWriter, r *http.Request, p *svcflow
 		return render(w, http.StatusUnprocessableEntity, "simulate", d)
 	}
 
-	changes, fields, words := simForm(v, q, stream, base, bad)
+	// The changes are read only for a run, and only when they were chosen
+	// for this stream's model: calibrating (again) starts from the model
+	// as calibrated.
+	if v.Run && q.Has("for") && q.Get("for") != stream.ID {
+		v.Run = false
+		v.Notice = "The stream changed: here is the model of " + stream.Name + ". Choose the changes to try on it."
+	}
+	form := q
 	if !v.Run {
-		if len(v.Errors) > 0 {
-			return render(w, http.StatusUnprocessableEntity, "simulate", d)
-		}
+		form = url.Values{}
+	}
+	changes, fields, words := simForm(v, form, stream, base, bad)
+	if !v.Run {
 		return render(w, http.StatusOK, "simulate", d)
 	}
 	if len(v.Errors) == 0 && len(changes) == 0 {

@@ -239,6 +239,10 @@ func simBadInputs(t *testing.T, e *testEnv) {
 		{"no change", run, 422, []string{`<a href="#f-run">Changes</a>`, "change at least one thing to compare with today"}},
 		{"script typed in", run + "people.improvement-team=" + url.QueryEscape("<script>alert(1)</script>"), 422,
 			[]string{`value="&lt;script&gt;alert(1)&lt;/script&gt;"`}},
+		{"calibrating again ignores the changes", "stream=request-fulfilment&days=30&people.improvement-team=3&wip.no-such-step=-1", 200,
+			[]string{"Changes to try", `name="for" value="request-fulfilment"`}},
+		{"a run after switching stream", "stream=request-fulfilment&days=30&run=1&for=restore-live-service&people.improvement-team=3", 200,
+			[]string{"The stream changed: here is the model of Service request fulfilment. Choose the changes to try on it."}},
 		{"too little history", "stream=hr-app-access&days=7", 422,
 			[]string{"items of Access to the HR application were opened in the last 7 days: a model needs at least 10 to be calibrated"}},
 	} {
@@ -251,6 +255,9 @@ func simBadInputs(t *testing.T, e *testEnv) {
 				if !strings.Contains(page, w) {
 					t.Errorf("page lacks %q:\n%s", w, page)
 				}
+			}
+			if c.status == http.StatusOK && strings.Contains(page, "Check the form") {
+				t.Errorf("the page shows form errors:\n%s", page)
 			}
 			if strings.Contains(page, "<script>") {
 				t.Error("the page holds a script element")
