@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -13,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/svcflow/svcflow"
@@ -347,7 +350,7 @@ type dashData struct {
 	bounds []int64  // W+1 window boundaries
 	end    []int64  // per case: its first resolution, or eventlog.NoTime
 	fcr    []bool   // per case: resolved at first contact
-	sla    []*svcflow.SLAStatus
+	sla    []*slaBrief
 	slaErr error
 	slaRun bool
 }
@@ -450,21 +453,55 @@ func hours(s *flow.Stats, p85 bool) float64 {
 	return round2(*v / 3600)
 }
 
-// slaStatuses computes each selected item's SLA clocks as of now, from its
-// events and the policy that applies to it (nil: none applies), the same
-// pure function the item's page and the breach ticker use.
-func (d *dashData) slaStatuses() ([]*svcflow.SLAStatus, error) {
-	if d.slaRun {
-		return d.sla, d.slaErr
+// slaBrief is what the dashboards need of an item's SLA clocks: its
+// priority and whether each clock is met (1), breached (-1) or neither (0).
+type slaBrief struct {
+	priority             svcflow.Priority
+	resolution, response int8
+}
+
+func clockOutcome(c svcflow.Clock) int8 {
+	switch {
+	case c.State == svcflow.ClockMet:
+		return 1
+	case c.Breached:
+		return -1
 	}
-	d.slaRun = true
-	d.sla, d.slaErr = d.computeSLA()
+	return 0
+}
+
+// dashCache keeps each item's SLA outcome between requests, since working
+// it out reads all of the item's events: an entry holds until the item
+// gets a new event or, for a running clock, until that clock's target
+// passes; a change of SLA policies, calendars or organisation tiers
+// empties it.
+type dashCache struct {
+	mu    sync.Mutex
+	key   string // the policies, calendars and tiers the entries were computed with
+	seq   int64  // the events read so far, to find the items that changed
+	items map[string]slaEntry
+}
+
+type slaEntry struct {
+	brief *slaBrief // nil: no policy applies
+	until int64     // recompute from this instant (ns); 0: only on a new event
+	stale bool
+}
+
+// slaBriefs works out each selected item's SLA outcome as of now, with the
+// policy that applies to it and from its events: the pure function the
+// item's page and the breach ticker use (nil where no policy applies).
+func (d *dashData) slaBriefs() ([]*slaBrief, error) {
+	if !d.slaRun {
+		d.slaRun = true
+		d.sla, d.slaErr = d.computeSLA()
+	}
 	return d.sla, d.slaErr
 }
 
-func (d *dashData) computeSLA() ([]*svcflow.SLAStatus, error) {
+func (d *dashData) computeSLA() ([]*slaBrief, error) {
 	ctx, st := d.r.Context(), d.s.desk.Store()
-	out := make([]*svcflow.SLAStatus, d.l.Cases())
+	out := make([]*slaBrief, d.l.Cases())
 	policies, err := st.SLAPolicies(ctx)
 	if err != nil || len(policies) == 0 {
 		return out, err
@@ -473,38 +510,87 @@ func (d *dashData) computeSLA() ([]*svcflow.SLAStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	calendar := map[string]*svcflow.Calendar{}
-	for _, c := range cals {
-		calendar[c.ID] = c
-	}
 	orgs, err := st.Organisations(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tier := map[string]int{}
+	calendar, tier := map[string]*svcflow.Calendar{}, map[string]int{}
+	for _, c := range cals {
+		calendar[c.ID] = c
+	}
 	for _, o := range orgs {
 		tier[o.ID] = o.Tier
 	}
+	key, err := json.Marshal([]any{policies, cals, tier})
+	if err != nil {
+		return nil, err
+	}
+	// The log the analysis read covers the events up to here; later ones
+	// are found at the next request.
+	d.s.logs.mu.Lock()
+	logSeq := d.s.logs.seq
+	d.s.logs.mu.Unlock()
+
+	c := &d.s.dash
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil || c.key != string(key) {
+		c.key, c.seq, c.items = string(key), logSeq, map[string]slaEntry{}
+	}
+	for c.seq < logSeq {
+		evs, err := d.s.desk.Events(ctx, personOf(d.r), c.seq, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			if en, ok := c.items[e.Item]; ok {
+				en.stale = true
+				c.items[e.Item] = en
+			}
+		}
+		c.seq = evs[len(evs)-1].Seq
+	}
+	now := d.now.UnixNano()
 	service, org := d.caseStr(eventlog.AttrService), d.caseStr(eventlog.AttrOrg)
+	var todo []int
+	for k := range d.l.Cases() {
+		en, ok := c.items[d.l.Str(d.l.CaseID[k])]
+		if !ok || en.stale || en.until != 0 && now >= en.until {
+			todo = append(todo, k)
+			continue
+		}
+		out[k] = en.brief
+	}
 	const chunk = 200
-	for from := 0; from < d.l.Cases(); from += chunk {
-		to := min(from+chunk, d.l.Cases())
-		ids := make([]string, 0, to-from)
-		for c := from; c < to; c++ {
-			ids = append(ids, d.l.Str(d.l.CaseID[c]))
+	for from := 0; from < len(todo); from += chunk {
+		part := todo[from:min(from+chunk, len(todo))]
+		ids := make([]string, len(part))
+		for i, k := range part {
+			ids[i] = d.l.Str(d.l.CaseID[k])
 		}
 		events, err := st.EventsOfItems(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
-		for c := from; c < to; c++ {
-			w := &svcflow.WorkItem{ID: ids[c-from], Service: service[c], Organisation: org[c]}
-			p := svcflow.SelectPolicy(policies, w, tier[org[c]])
-			if p == nil {
-				continue
+		for i, k := range part {
+			w := &svcflow.WorkItem{ID: ids[i], Service: service[k], Organisation: org[k]}
+			en := slaEntry{}
+			if p := svcflow.SelectPolicy(policies, w, tier[org[k]]); p != nil {
+				s := p.Compute(calendar[p.Calendar], events[w.ID], d.now)
+				en.brief = &slaBrief{priority: s.Priority, resolution: clockOutcome(s.Resolution), response: clockOutcome(s.Response)}
+				for _, cl := range []svcflow.Clock{s.Resolution, s.Response} {
+					if cl.State == svcflow.ClockRunning && !cl.Breached && !cl.Due.IsZero() {
+						if due := cl.Due.UnixNano(); en.until == 0 || due < en.until {
+							en.until = due
+						}
+					}
+				}
 			}
-			s := p.Compute(calendar[p.Calendar], events[w.ID], d.now)
-			out[c] = &s
+			c.items[w.ID] = en
+			out[k] = en.brief
 		}
 	}
 	return out, nil
@@ -514,7 +600,7 @@ func (d *dashData) computeSLA() ([]*svcflow.SLAStatus, error) {
 // target counts as breached even while it still runs; running clocks within
 // target and cancelled items count in neither.
 func (d *dashData) slaTable() (*dashTable, error) {
-	sts, err := d.slaStatuses()
+	sts, err := d.slaBriefs()
 	if err != nil {
 		return nil, err
 	}
@@ -526,7 +612,7 @@ func (d *dashData) slaTable() (*dashTable, error) {
 			none++
 			continue
 		}
-		k := string(st.Priority)
+		k := string(st.priority)
 		if k == "" {
 			k = "none"
 		}
@@ -535,16 +621,16 @@ func (d *dashData) slaTable() (*dashTable, error) {
 			n = &count{}
 			by[k] = n
 		}
-		switch {
-		case st.Resolution.State == svcflow.ClockMet:
+		switch st.resolution {
+		case 1:
 			n.resMet++
-		case st.Resolution.Breached:
+		case -1:
 			n.resBreached++
 		}
-		switch {
-		case st.Response.State == svcflow.ClockMet:
+		switch st.response {
+		case 1:
 			n.respMet++
-		case st.Response.Breached:
+		case -1:
 			n.respBreached++
 		}
 	}
@@ -608,7 +694,7 @@ func (d *dashData) satisfactionTable() (*dashTable, error) {
 	}
 	t.Columns = []draw.Series{{Name: "mean score", Values: mean}, {Name: "responses", Values: n}}
 	t.Panels = []dashPanel{
-		{Title: "Mean satisfaction score per " + d.window, Unit: "score (1-5)", Kind: draw.Lines, Columns: []int{0}},
+		{Title: "Mean satisfaction score per " + d.window, Unit: "score (1-5)", Kind: draw.Bars, Columns: []int{0}},
 		{Title: "Responses per " + d.window, Unit: "responses", Kind: draw.Bars, Columns: []int{1}},
 	}
 	return t, nil
@@ -694,14 +780,24 @@ func (d *dashData) distributionTable() (*dashTable, error) {
 // stepsTable: median wait and cycle time of the visits of each step.
 func (d *dashData) stepsTable() (*dashTable, error) {
 	t := &dashTable{ID: "steps", Title: "Wait and cycle time per step", Category: "step",
-		Note: "Median hours a visit of each step waited in its queue (wait) and was actively worked (cycle); blocked time is left out."}
-	var wait, cycle []float64
+		Note: "Median hours a visit of each step waited in its queue (wait) and was actively worked (cycle), slowest steps first; blocked time is left out."}
+	type row struct {
+		step        string
+		wait, cycle float64
+	}
+	var rows []row
 	for _, st := range d.a.Steps {
 		if st.Wait == nil || st.Wait.Count == 0 {
 			continue // item milestones (created, resolved…) have no visits to time
 		}
-		t.Categories = append(t.Categories, st.Activity)
-		wait, cycle = append(wait, hours(st.Wait, false)), append(cycle, hours(st.Cycle, false))
+		rows = append(rows, row{st.Activity, hours(st.Wait, false), hours(st.Cycle, false)})
+	}
+	// The slowest steps first, where the eye starts.
+	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(b.wait+b.cycle, a.wait+a.cycle) })
+	var wait, cycle []float64
+	for _, r := range rows {
+		t.Categories = append(t.Categories, r.step)
+		wait, cycle = append(wait, r.wait), append(cycle, r.cycle)
 	}
 	t.Columns = []draw.Series{{Name: "median wait (h)", Values: wait}, {Name: "median cycle (h)", Values: cycle}}
 	t.Panels = []dashPanel{{Title: "Median wait and cycle (active) time per step", Unit: "hours", Kind: draw.Bars, Horizontal: true, Columns: []int{0, 1}}}
@@ -711,7 +807,7 @@ func (d *dashData) stepsTable() (*dashTable, error) {
 // activityOutcomeTable sets what the teams did beside what it achieved,
 // per window: busier is not better unless the outcomes follow.
 func (d *dashData) activityOutcomeTable() (*dashTable, error) {
-	sts, err := d.slaStatuses()
+	sts, err := d.slaBriefs()
 	if err != nil {
 		return nil, err
 	}
@@ -756,13 +852,10 @@ func (d *dashData) activityOutcomeTable() (*dashTable, error) {
 				satisfied[k]++
 			}
 		}
-		if st := sts[c]; st != nil {
-			switch {
-			case st.Resolution.State == svcflow.ClockMet:
+		if st := sts[c]; st != nil && st.resolution != 0 {
+			slaOf[k]++
+			if st.resolution > 0 {
 				slaMet[k]++
-				slaOf[k]++
-			case st.Resolution.Breached:
-				slaOf[k]++
 			}
 		}
 	}
