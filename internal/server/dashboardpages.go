@@ -700,21 +700,52 @@ func (d *dashData) satisfactionTable() (*dashTable, error) {
 	return t, nil
 }
 
-// backlogTable: open items by age, as of now.
+// dashAges are the backlog's age ranges, each up to (not including) its bound.
+var dashAges = []struct {
+	label string
+	upTo  time.Duration
+}{
+	{"< 1 d", 24 * time.Hour}, {"1–3 d", 3 * 24 * time.Hour}, {"3–7 d", 7 * 24 * time.Hour},
+	{"1–4 weeks", 28 * 24 * time.Hour}, {"> 4 weeks", math.MaxInt64},
+}
+
+// backlogTable: the items open now by age. Open is the item's lifecycle
+// (created or reopened, and not since resolved, closed or cancelled); the
+// flow analysis cannot tell a cancelled item from an open one, so this is
+// worked out here from the same log.
 func (d *dashData) backlogTable() (*dashTable, error) {
 	t := &dashTable{ID: "backlog", Title: "Backlog age", Category: "age",
-		Note: "Items open now (not yet resolved, closed or cancelled), by time since they were created."}
-	labels := map[string]string{"0-1d": "< 1 d", "1-3d": "1–3 d", "3-7d": "3–7 d", "7-30d": "7–30 d", "30d+": "> 30 d"}
-	var open []float64
-	if b := d.a.Outcome.Backlog; b != nil {
-		for _, bk := range b.Buckets {
-			label := labels[bk.Label]
-			if label == "" {
-				label = bk.Label
+		Note: "Items open now (created or reopened, and not resolved, closed or cancelled since), by time since they were created."}
+	open := make([]float64, len(dashAges))
+	now := d.now.UnixNano()
+	for c := range d.l.Cases() {
+		from, to := d.l.Case(c)
+		isOpen := false
+		for i := from; i < to; i++ {
+			switch d.l.Str(d.l.Activity[i]) {
+			case eventlog.ActivityCreated, eventlog.ActivityReopened:
+				isOpen = true
+			case eventlog.ActivityResolved, eventlog.ActivityClosed, eventlog.ActivityCancelled:
+				isOpen = false
 			}
-			t.Categories = append(t.Categories, label)
-			open = append(open, float64(bk.Count))
 		}
+		if !isOpen {
+			continue
+		}
+		age := time.Duration(now - d.l.Time[from])
+		for k, a := range dashAges {
+			if age < a.upTo {
+				open[k]++
+				break
+			}
+		}
+	}
+	if d.l.Cases() > 0 {
+		for _, a := range dashAges {
+			t.Categories = append(t.Categories, a.label)
+		}
+	} else {
+		open = nil
 	}
 	t.Columns = []draw.Series{{Name: "open items", Values: open}}
 	t.Panels = []dashPanel{{Title: "Open items by age", Unit: "items", Kind: draw.Bars, Columns: []int{0}}}

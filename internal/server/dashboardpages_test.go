@@ -13,7 +13,8 @@ import (
 
 // dashFixture is a store with an SLA policy (response 30 min, resolution
 // 1 h, every hour counts), two incidents resolved at first contact (one
-// within its SLA, scored 5; one beyond it, scored 2), an open query, and a
+// within its SLA, scored 5; one beyond it, scored 2), an open query, a
+// cancelled incident, and a
 // portal session deflected by an article. It returns the incidents' stream.
 func dashFixture(t *testing.T) (*testEnv, string) {
 	t.Helper()
@@ -41,6 +42,8 @@ func dashFixture(t *testing.T) (*testEnv, string) {
 	e.action("ursula", b.ID, "feedback", map[string]any{"score": 2})
 	e.at(140)
 	e.open("victor", map[string]any{"kind": "query", "title": "Where is the printer?"})
+	c := e.open("victor", map[string]any{"kind": "incident", "title": "Never mind"})
+	e.action("victor", c.ID, "cancel", nil) // not in the backlog
 	art := e.publishedArticle("Reset a forgotten password")
 	var res suggestionResult
 	e.must(200, "ursula", "POST", "/api/v1/knowledge/suggestions", map[string]any{"text": "I forgot my password"}).json(t, &res)
