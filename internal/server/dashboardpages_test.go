@@ -14,8 +14,8 @@ import (
 // dashFixture is a store with an SLA policy (response 30 min, resolution
 // 1 h, every hour counts), two incidents resolved at first contact (one
 // within its SLA, scored 5; one beyond it, scored 2), an open query, a
-// cancelled incident, and a
-// portal session deflected by an article. It returns the incidents' stream.
+// cancelled incident, and a portal session deflected by an article. It
+// returns the incidents' stream.
 func dashFixture(t *testing.T) (*testEnv, string) {
 	t.Helper()
 	e := newTestEnv(t)
