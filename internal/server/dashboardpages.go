@@ -796,15 +796,12 @@ func (d *dashData) distributionTable() (*dashTable, error) {
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	panel := dashPanel{Title: "Items resolved per " + d.window + ", stacked by kind", Unit: "items", Kind: draw.Stack}
 	for i, k := range names {
 		t.Columns = append(t.Columns, draw.Series{Name: k, Values: by[k]})
-		t.Panels = append(t.Panels, dashPanel{})
-		t.Panels[0].Columns = append(t.Panels[0].Columns, i)
+		panel.Columns = append(panel.Columns, i)
 	}
-	if len(t.Panels) > 0 {
-		t.Panels = t.Panels[:1]
-		t.Panels[0].Title, t.Panels[0].Unit, t.Panels[0].Kind = "Items resolved per "+d.window+", stacked by kind", "items", draw.Stack
-	}
+	t.Panels = []dashPanel{panel}
 	return t, nil
 }
 
