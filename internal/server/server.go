@@ -45,6 +45,7 @@ type Server struct {
 	tokens  tokenCache
 	keys    *notify.Keys // signs and checks the action links mailed to requesters
 	logs    logCache     // the event log as analytics read it
+	dash    dashCache    // the dashboards' SLA outcome per item
 
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte
