@@ -89,7 +89,7 @@ func TestRequestLifecycle(t *testing.T) {
 	agent.shot("06-item-agent")
 	eval[bool](agent, `(() => { const s = document.querySelector("select[name=team]"); s.value = "application-support"; return true })()`)
 	agent.click(`button[name=action][value=escalate]`)
-	if txt := agent.text("ol.timeline"); !strings.Contains(txt, "passed to") {
+	if txt := agent.text("ol.timeline"); !strings.Contains(txt, "queue of application-support") {
 		t.Errorf("the timeline does not tell of the escalation:\n%s", txt)
 	}
 	agent.open("/work")
