@@ -126,7 +126,7 @@ id: my-rule
 name: Say what the rule does
 description: Why it exists, for whoever reads it next.
 enabled: false
-on: [opened]
+on: [created]
 if: kind == incident and priority == P1
 then:
   - route: service-desk

@@ -332,7 +332,7 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 			continue
 		}
 		bad := func(format string, args ...any) {
-			problems = append(problems, sourceProblem{Line: n, Column: 1, Message: fmt.Sprintf(format, args...)})
+			problems = append(problems, sourceProblem{Line: n, Message: fmt.Sprintf(format, args...)})
 		}
 		parts := strings.Split(trimmed, "|")
 		for i := range parts {
