@@ -29,9 +29,9 @@ type slaTargetRow struct {
 // slaForm is the SLA policy form as shown.
 type slaForm struct {
 	Action, ID, Name, Calendar, Tiers, PauseOn, WarnAt, ResponseStop, Version string
-	Services                                                                []string
-	Targets                                                                 []slaTargetRow
-	Errors                                                                  map[string]string
+	Services                                                                  []string
+	Targets                                                                   []slaTargetRow
+	Errors                                                                    map[string]string
 }
 
 // adminSLAView is the SLA policies page.
