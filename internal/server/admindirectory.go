@@ -478,5 +478,9 @@ func (s *Server) adminPersonSave(w http.ResponseWriter, r *http.Request, p *svcf
 	}
 	f, hash, errs := readPerson(r, x)
 	f.Action = "/admin/people/" + x.ID
+	if x.ID == p.ID && x.Role != svcflow.RoleAdmin {
+		// Another admin can do it; this keeps an installation from losing its last one by a slip.
+		errs["role"] = "you cannot take away your own admin role; ask another admin"
+	}
 	return s.savePerson(w, r, p, sess, x, f, hash, errs, true)
 }

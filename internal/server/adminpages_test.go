@@ -386,6 +386,14 @@ func TestAdminForms(t *testing.T) {
 		t.Errorf("night-shift after a fresh and a stale edit: %+v, want Nights, priority", got)
 	}
 
+	// An admin cannot demote themself.
+	_, page = b.do("GET", "/admin/people/ada", nil)
+	version = regexp.MustCompile(`name="version" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	res, _ = post("/admin/people/ada", url.Values{"version": {version[1]}, "name": {"Ada Admin"}, "email": {"ada@example.org"}, "role": {"agent"}})
+	if ada, _ := e.desk.Person(ctx, "ada"); res.StatusCode != http.StatusUnprocessableEntity || ada.Role != svcflow.RoleAdmin {
+		t.Errorf("ada demoting herself: got %d and role %s, want 422 and admin", res.StatusCode, ada.Role)
+	}
+
 	// A form without the session's token is refused.
 	if res, _ := b.do("POST", "/admin/teams", url.Values{"id": {"forged"}, "name": {"Forged"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("team form without a token: got %d, want 403", res.StatusCode)
