@@ -32,8 +32,8 @@ const liveRefresh = 30
 // says it shows only part.
 const maxStreamWork = 5000
 
-// streamRow is a value stream in the list.
-type streamRow struct {
+// streamListRow is a value stream in the list.
+type streamListRow struct {
 	svcflow.StreamSummary
 	Routing string
 	Open    int
@@ -52,7 +52,7 @@ type liveStepRow struct {
 // streamView is the data of the stream pages.
 type streamView struct {
 	Stream  *svcflow.ValueStream
-	Streams []streamRow
+	Streams []streamListRow
 	Map     template.HTML // drawn by report.Map, which escapes all text
 	Steps   []liveStepRow
 	Since   time.Time
@@ -89,7 +89,7 @@ func (s *Server) streamsPage(w http.ResponseWriter, r *http.Request, p *svcflow.
 				open++
 			}
 		}
-		v.Streams = append(v.Streams, streamRow{StreamSummary: st.Summary(), Routing: st.AppliesTo.String(), Open: open})
+		v.Streams = append(v.Streams, streamListRow{StreamSummary: st.Summary(), Routing: st.AppliesTo.String(), Open: open})
 	}
 	return render(w, http.StatusOK, "streams", pageData{Title: "Value streams", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/streams"), View: v})
 }
