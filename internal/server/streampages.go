@@ -156,6 +156,7 @@ func (s *Server) liveStreamPage(w http.ResponseWriter, r *http.Request, p *svcfl
 		}
 		live[row.ID] = report.LiveStep{Queue: row.Queue, InProgress: row.InProgress, Lines: lines, Bottleneck: row.Bottleneck}
 	}
+	// Lanes wrapped into rows read badly, so a wide map scrolls sideways.
 	var svg bytes.Buffer
 	if err := report.Map(&svg, st, report.MapOptions{Lanes: true, Live: live}); err != nil {
 		return err

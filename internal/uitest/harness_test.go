@@ -284,18 +284,7 @@ type axeViolation struct {
 // serious or critical violation.
 func (p *person) accessible(page string) {
 	p.t.Helper()
-	if !eval[bool](p, `typeof axe !== "undefined"`) {
-		eval[bool](p, axeSource+"\n;true")
-	}
-	raw := eval[string](p, `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`)
-	var vs []axeViolation
-	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
-		p.t.Fatalf("axe on %s: %v", page, err)
-	}
-	for _, v := range vs {
-		if v.Impact != "serious" && v.Impact != "critical" {
-			continue
-		}
+	for _, v := range p.violations(page) {
 		var where []string
 		for i, n := range v.Nodes {
 			if i == 3 {
@@ -306,6 +295,26 @@ func (p *person) accessible(page string) {
 		}
 		p.t.Errorf("axe on %s: %s (%s): %s\n  %s", page, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
 	}
+}
+
+// violations are the serious and critical violations axe-core finds on
+// the page.
+func (p *person) violations(page string) []axeViolation {
+	p.t.Helper()
+	if !eval[bool](p, `typeof axe !== "undefined"`) {
+		eval[bool](p, axeSource+"\n;true")
+	}
+	raw := eval[string](p, `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`)
+	var all, out []axeViolation
+	if err := json.Unmarshal([]byte(raw), &all); err != nil {
+		p.t.Fatalf("axe on %s: %v", page, err)
+	}
+	for _, v := range all {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // cookies are the browser's cookies for the server.

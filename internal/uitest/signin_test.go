@@ -59,3 +59,21 @@ func TestSignIn(t *testing.T) {
 	req.accessible("requester home")
 	req.shot("02-requester-home")
 }
+
+// TestAxeCatchesViolations: the accessibility check finds what it is for,
+// so a page that passes it passed a real check.
+func TestAxeCatchesViolations(t *testing.T) {
+	start(t)
+	p := newPerson(t, "")
+	p.open("/login")
+	eval[bool](p, `(() => { const i = document.createElement("img"); i.src = "/static/nothing.png"; document.body.append(i); document.getElementById("email").removeAttribute("id"); return true })()`)
+	found := map[string]bool{}
+	for _, v := range p.violations("a broken sign-in page") {
+		found[v.ID] = true
+	}
+	for _, want := range []string{"image-alt", "label"} {
+		if !found[want] {
+			t.Errorf("axe missed %s; found %v", want, found)
+		}
+	}
+}
