@@ -38,7 +38,7 @@ func seedDemo(ctx context.Context, e *env, d *desk.Desk, clock *demo.Clock, seed
 		return nil
 	}
 	start := time.Now()
-	if err := demoSLAs(ctx, d); err != nil {
+	if err := demo.SLAs(ctx, d); err != nil {
 		return fmt.Errorf("demo SLAs: %w", err)
 	}
 	sum, err := demo.Seed(ctx, d, clock, demo.Options{Days: days, Seed: seed, End: time.Now()})

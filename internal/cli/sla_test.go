@@ -45,7 +45,7 @@ func TestSLALiveEqualsRecomputed(t *testing.T) {
 	defer s.Close()
 	clock := new(demo.Clock)
 	d := desk.New(desk.Options{Store: s, Now: clock.Now})
-	if err := demoSLAs(ctx, d); err != nil {
+	if err := demo.SLAs(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	end := time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC)

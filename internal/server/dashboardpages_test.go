@@ -274,25 +274,3 @@ func TestCSVSafe(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkDashboards measures the dashboard page over 30 days of demo
-// history, as an admin: without an SLA policy, then with one, which has
-// every item's SLA clocks computed from its events.
-func BenchmarkDashboards(b *testing.B) {
-	t := &testing.T{}
-	e := demoEnv(b, t)
-	br := newBrowser(t, e)
-	br.signIn("ada", "ada@example.org")
-	get := func(b *testing.B) {
-		for b.Loop() {
-			if res, page := br.do("GET", "/dashboards", nil); res.StatusCode != 200 {
-				b.Fatalf("%d %.500s", res.StatusCode, page)
-			}
-		}
-	}
-	b.Run("no-sla-policy", get)
-	e.must(201, "ada", "POST", "/api/v1/sla-policies", map[string]any{"id": "standard", "name": "Standard",
-		"targets": []map[string]any{{"priority": "P1", "response": "15m", "resolution": "4h"}, {"priority": "P2", "response": "1h", "resolution": "8h"},
-			{"priority": "P3", "response": "4h", "resolution": "3d"}, {"priority": "P4", "response": "8h", "resolution": "5d"}, {"priority": "P5", "response": "1d", "resolution": "10d"}}})
-	b.Run("sla-policy", get)
-}
