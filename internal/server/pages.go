@@ -258,10 +258,14 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 	if p.Role == svcflow.RoleRequester {
 		d.ItemsHeading = "Your requests"
 	}
+	streams, err := s.streams(r)
+	if err != nil {
+		return err
+	}
 	for _, w := range items {
 		row := itemRow{ID: w.ID, Title: contents[w.ID].Title, Status: w.Status, StatusText: statusText[w.Status], Priority: w.Priority, Updated: w.Updated}
 		if w.Visit != nil {
-			row.Step = w.Visit.Step
+			row.Step = stepName(byStreamID(streams, w.Stream), w.Visit.Step)
 		}
 		d.Items = append(d.Items, row)
 	}

@@ -148,3 +148,49 @@ func signInClient(t *testing.T, c *http.Client, email string) {
 		t.Fatalf("sign in %s: %d", email, res.StatusCode)
 	}
 }
+
+// TestDarkPhone opens the pages people use most on a phone-sized screen in
+// the dark colour scheme: they pass axe-core there too (contrast included)
+// and are saved as screenshots.
+func TestDarkPhone(t *testing.T) {
+	start(t)
+	req := newPerson(t, requesterEmail)
+	agent := newPerson(t, agentEmail)
+	mgr := newPerson(t, managerEmail)
+	for _, p := range []*person{req, agent, mgr} {
+		p.darkPhone()
+	}
+	req.open("/")
+	reqItem := firstLink(req, `main a[href^="/items/"]`)
+	for _, pg := range []struct {
+		who        *person
+		name, path string
+	}{
+		{req, "50-dark-phone-home", "/"},
+		{req, "51-dark-phone-portal", "/portal"},
+		{req, "52-dark-phone-request", "/portal/request/laptop/new-laptop"},
+		{req, "53-dark-phone-item", reqItem},
+		{agent, "54-dark-phone-queues", "/work"},
+		{agent, "55-dark-phone-live-map", "/streams/restore-live-service"},
+		{agent, "56-dark-phone-board", "/streams/restore-live-service/board"},
+		{mgr, "57-dark-phone-dashboards", "/dashboards"},
+		{mgr, "58-dark-phone-improvements", "/improvements"},
+	} {
+		t.Run(pg.name, func(t *testing.T) {
+			p := *pg.who
+			p.t = t
+			p.open(pg.path)
+			if st := p.status(); st != http.StatusOK {
+				t.Fatalf("%s: %d", pg.path, st)
+			}
+			if dark := eval[bool](&p, `matchMedia("(prefers-color-scheme: dark)").matches`); !dark {
+				t.Fatal("the dark colour scheme is not in effect")
+			}
+			if wide := eval[int](&p, `document.documentElement.scrollWidth`); wide > 420 {
+				t.Errorf("%s is %d px wide on a 390 px screen: the page scrolls sideways", pg.path, wide)
+			}
+			p.accessible(pg.path + " (dark, phone)")
+			p.shot(pg.name)
+		})
+	}
+}
