@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"internal/notify":    {".", "internal/desk"},
 
 	"internal/notify/smtptest": {}, // tests only
+	"internal/uitest":          {}, // tests only: drives the demo server in a browser
 
 	"internal/server": {".", "internal/desk", "internal/flow", "internal/report", "internal/sim", "internal/improve",
 		"internal/eventlog", "internal/draw", "internal/library", "internal/streamdef", "internal/auth", "internal/notify"},
