@@ -156,6 +156,11 @@ func (d *Desk) SearchArticles(ctx context.Context, actor *svcflow.Person, f Arti
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	if f.Any {
+		if f.Text = significantWords(f.Text); f.Text == "" {
+			return []*svcflow.Article{}, nil
+		}
+	}
 	out, err := d.store.SearchArticles(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("search articles: %w", err)
@@ -482,6 +487,34 @@ func (d *Desk) LinkArticle(ctx context.Context, actor *svcflow.Person, itemID st
 	return d.Act(ctx, actor, itemID, expected, svcflow.AddLink{Type: svcflow.LinkKnowledge, Other: article})
 }
 
+// stopWords are words too common to tell articles apart. Suggestions
+// match any word of what a person types, so "the printer is slow" must not
+// bring up every article with "the" in it. (PostgreSQL's English text
+// search drops these itself; SQLite's full-text index does not.)
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a about after again all also am an and any are as at be been before being but by can
+		cannot could did do does doing done for from get gets got had has have having he her here hers him his how i if in into
+		is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so
+		some still such than that the their them then there these they this those through time to too under until up very was
+		we were what when where which while who why will with would you your`) {
+		stopWords[w] = true
+	}
+}
+
+// significantWords drops the stop words of a text, keeping the rest as
+// typed; "" when nothing significant is left.
+func significantWords(text string) string {
+	var keep []string
+	for _, w := range strings.Fields(text) {
+		if !stopWords[strings.ToLower(strings.Trim(w, ".,;:!?'\"()"))] {
+			keep = append(keep, w)
+		}
+	}
+	return strings.Join(keep, " ")
+}
+
 // Suggest searches the published articles for what a person is typing and
 // records the suggestion session, whose id they can later mark as solved
 // or open a work item with. Nothing is recorded, and the id is empty,
@@ -501,6 +534,9 @@ func (d *Desk) Suggest(ctx context.Context, actor *svcflow.Person, text, service
 	}
 	published := []svcflow.ArticleStatus{svcflow.ArticlePublished}
 	var found []*svcflow.Article
+	if text = significantWords(text); text == "" {
+		return SuggestionSession{}, []*svcflow.Article{}, nil
+	}
 	if service != "" {
 		// The service's own articles first, then the rest.
 		var err error

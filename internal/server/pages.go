@@ -35,10 +35,10 @@ var pages = func() map[string]*template.Template {
 	}
 	for _, file := range names {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		out[name] = template.Must(template.New(name).Funcs(pageFuncs).ParseFS(webFiles, "web/layout.html", file))
+		out[name] = template.Must(template.New(name).Funcs(pageFuncs).ParseFS(webFiles, "web/layout.html", "web/_parts.html", file))
 	}
 	return out
 }()
@@ -48,6 +48,18 @@ var pageFuncs = template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
 	// duration says a number of seconds the way people say it ("3 h 20 min").
 	"duration": report.Duration,
+	// suggestions is the data of the "suggestion-list" part.
+	"suggestions": func(csrf, session, text string, articles []*svcflow.Article) suggestionList {
+		return suggestionList{CSRF: csrf, Session: session, Text: text, Articles: articles}
+	},
+}
+
+// suggestionList is what the "suggestion-list" part shows: articles that
+// may answer a need, each with "This solved it", which names the
+// suggestion session they were shown in, or the text they were found for.
+type suggestionList struct {
+	CSRF, Session, Text string
+	Articles            []*svcflow.Article
 }
 
 // loginCookie holds the synchronizer token of the sign-in form, which is
@@ -80,6 +92,7 @@ type pageData struct {
 	Columns  []boardColumn
 	Notice   string // a line above the content, such as "showing 200 of 312"
 	Refresh  int    // seconds between updates of a live page's live parts; 0 for none
+	Script   string // a script of svcflow's that enhances the page, such as "/static/suggest.js"
 
 	// View is the page's own data, for pages whose data is theirs alone.
 	View any
@@ -119,8 +132,24 @@ func nav(p *svcflow.Person, current string) []navLink {
 	return links
 }
 
+// renderPart writes the content of a page without the layout, for a
+// script that puts it into a page already shown.
+func renderPart(w http.ResponseWriter, name string, d pageData) error {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "content", d); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
 // render writes a page with a status.
 func render(w http.ResponseWriter, status int, name string, d pageData) error {
+	if d.Refresh > 0 {
+		d.Script = "/static/live.js"
+	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
 		return err
@@ -296,8 +325,11 @@ func (s *Server) appStylesheet(w http.ResponseWriter, _ *http.Request) {
 	serveAsset(w, "web/app.css", "text/css; charset=utf-8")
 }
 
-func (s *Server) liveScript(w http.ResponseWriter, _ *http.Request) {
-	serveAsset(w, "web/live.js", "text/javascript; charset=utf-8")
+// script serves one of the pages' scripts.
+func (s *Server) script(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		serveAsset(w, "web/"+name, "text/javascript; charset=utf-8")
+	}
 }
 
 // serveAsset answers with an embedded file.

@@ -147,14 +147,20 @@ func (s *Server) requestEntry(r *http.Request) (*svcflow.CatalogueEntry, bool, e
 }
 
 func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	e, _, err := s.requestEntry(r)
+	e, problem, err := s.requestEntry(r)
 	if err != nil {
 		return err
 	}
 	if e == nil {
 		return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "")})
 	}
-	return s.showRequest(w, r, p, sess, e, http.StatusOK, map[string]string{"title": e.Name}, "")
+	// A catalogue request starts titled by its entry; a problem is
+	// described in the requester's own words.
+	title := e.Name
+	if problem {
+		title = ""
+	}
+	return s.showRequest(w, r, p, sess, e, http.StatusOK, map[string]string{"title": title}, "")
 }
 
 func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, e *svcflow.CatalogueEntry, status int, values map[string]string, problem string) error {
@@ -165,6 +171,9 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *svcflo
 	f.Action, f.Description, f.Fields = r.URL.Path, e.Description, e.Fields
 	f.Problem = r.PathValue("service")+"/"+r.PathValue("entry") == problemEntry
 	d := pageData{Title: e.Name, Person: p, CSRF: sess.CSRF, Nav: nav(p, "/portal"), Error: problem, Form: f}
+	if f.Problem {
+		d.Script = "/static/suggest.js"
+	}
 	return render(w, status, "request", d)
 }
 
@@ -195,6 +204,17 @@ func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 	}
 	in := desk.OpenInput{Kind: e.Kind, Title: values["title"], Description: values["description"], Impact: 3, Urgency: 3,
 		SuggestionSession: r.PostFormValue("suggestion_session")}
+	if problem && in.SuggestionSession == "" && r.PostFormValue("suggestions_seen") != "" {
+		// The script showed suggestions as they typed and they still send
+		// it: a submission after suggestions, in the session of what they
+		// were shown for what they finally wrote.
+		session, _, err := s.desk.Suggest(r.Context(), p, strings.TrimSpace(values["title"]+" "+values["description"]), "")
+		if err == nil {
+			in.SuggestionSession = session.ID
+		} else if fromDomain(err) == nil {
+			return err
+		}
+	}
 	if !problem {
 		in.Catalogue = r.PathValue("service") + "/" + e.ID
 		in.Form = map[string]string{}
@@ -352,11 +372,38 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 
 // solvedSubmit records that a suggested article solved the requester's
 // need: a deflection, with no work item (SPEC §3).
+// suggestionsPart lists the published articles that may answer what a
+// requester is typing, for the portal's script to show under the form.
+// Nothing is recorded: a suggestion session starts when they mark one as
+// the answer, or send the form after seeing some.
+func (s *Server) suggestionsPart(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	v := suggestionList{CSRF: sess.CSRF, Text: q}
+	if len([]rune(q)) >= 3 && len(q) <= 2000 {
+		found, err := s.desk.SearchArticles(r.Context(), p, desk.ArticleFilter{Text: q, Any: true,
+			Statuses: []svcflow.ArticleStatus{svcflow.ArticlePublished}, Limit: desk.MaxSuggestions})
+		if err != nil && fromDomain(err) == nil {
+			return err
+		}
+		v.Articles = found
+	}
+	return renderPart(w, "suggestions", pageData{CSRF: sess.CSRF, View: v})
+}
+
 func (s *Server) solvedSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	if err := s.desk.Solved(r.Context(), p, r.PostFormValue("session"), r.PostFormValue("article")); err != nil {
+	session := r.PostFormValue("session")
+	if session == "" && r.PostFormValue("text") != "" {
+		// Suggested as they typed: the session is what that text shows.
+		found, _, err := s.desk.Suggest(r.Context(), p, r.PostFormValue("text"), "")
+		if err != nil {
+			return err
+		}
+		session = found.ID
+	}
+	if err := s.desk.Solved(r.Context(), p, session, r.PostFormValue("article")); err != nil {
 		return err
 	}
 	return render(w, http.StatusOK, "solved", pageData{Title: "Glad that helped", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/portal")})

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 const (
@@ -145,4 +147,27 @@ func TestRequestLifecycle(t *testing.T) {
 func exists(p *person, sel string) bool {
 	p.t.Helper()
 	return eval[bool](p, `document.querySelector('`+sel+`') !== null`)
+}
+
+// TestSuggestionsAsTheyType: describing a problem on the portal brings up
+// matching articles while the requester types; "This solved it" ends it
+// there, with nothing sent to the desk.
+func TestSuggestionsAsTheyType(t *testing.T) {
+	start(t)
+	req := newPerson(t, requesterEmail)
+	req.open("/portal/request/-/problem")
+	req.do("type", chromedp.SendKeys(chromedp.CSS("#title"), "The VPN disconnects all the time"))
+	req.waitFor("#typed-suggestions article")
+	if got := req.text("#typed-suggestions"); !strings.Contains(got, "VPN disconnects every few minutes") {
+		t.Errorf("suggestions while typing: %q", got)
+	}
+	if v := eval[string](req, `document.querySelector("[name=suggestions_seen]").value`); v != "1" {
+		t.Errorf("the form does not note that suggestions were seen: %q", v)
+	}
+	req.accessible("problem form with suggestions")
+	req.shot("43-suggestions-as-you-type")
+	req.click(`#typed-suggestions article button[type=submit]`)
+	if h := req.text("h1"); h != "Glad that helped" {
+		t.Errorf("after this solved it: %q", h)
+	}
 }
