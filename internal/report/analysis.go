@@ -262,12 +262,9 @@ func AnalysisHTML(w io.Writer, a *flow.Analysis, opt AnalysisOptions) error {
 func analysisCharts(a *flow.Analysis) ([]template.HTML, error) {
 	var out []template.HTML
 	add := func(c draw.Chart) error {
-		var b bytes.Buffer
-		if err := c.WriteSVG(&b); err != nil {
-			return fmt.Errorf("draw chart %s: %w", c.ID, err)
-		}
-		out = append(out, template.HTML(b.String())) // drawn by draw.Chart, which escapes all text
-		return nil
+		h, err := ChartHTML(c)
+		out = append(out, h)
+		return err
 	}
 	if h := a.ItemTime.Histogram; h != nil && len(h.Bins) > 0 {
 		cats := make([]string, len(h.Bins))

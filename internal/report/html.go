@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/svcflow/svcflow"
+	"github.com/svcflow/svcflow/internal/draw"
 	"github.com/svcflow/svcflow/internal/flow"
 )
 
@@ -32,6 +33,16 @@ func parsePages(names ...string) map[string]*template.Template {
 		out[n] = t
 	}
 	return out
+}
+
+// ChartHTML draws a chart for a page. The SVG may be embedded as is:
+// draw.Chart escapes all text.
+func ChartHTML(c draw.Chart) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := c.WriteSVG(&b); err != nil {
+		return "", fmt.Errorf("draw chart %s: %w", c.ID, err)
+	}
+	return template.HTML(b.String()), nil
 }
 
 // HTMLOptions adjusts the HTML pages.

@@ -139,12 +139,9 @@ func SimHTML(w io.Writer, doc SimDocument, opt HTMLOptions) error {
 func simCharts(doc SimDocument) ([]template.HTML, error) {
 	var out []template.HTML
 	add := func(c draw.Chart) error {
-		var b bytes.Buffer
-		if err := c.WriteSVG(&b); err != nil {
-			return fmt.Errorf("draw chart %s: %w", c.ID, err)
-		}
-		out = append(out, template.HTML(b.String())) // drawn by draw.Chart, which escapes all text
-		return nil
+		h, err := ChartHTML(c)
+		out = append(out, h)
+		return err
 	}
 	var all []float64
 	for _, s := range doc.Scenarios {

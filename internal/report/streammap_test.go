@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/svcflow/svcflow/internal/svgtest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/svcflow/svcflow/internal/svgtest"
 
 	"github.com/svcflow/svcflow/internal/golden"
 

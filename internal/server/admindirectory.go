@@ -14,8 +14,15 @@ import (
 // The directory pages: organisations, teams and people, each a list with a
 // form to add one, and a form to edit one.
 
-func (s *Server) adminNotFound(w http.ResponseWriter, p *svcflow.Person, sess desk.Session) error {
-	return render(w, http.StatusNotFound, "notfound", pageData{Title: "Not found", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/admin")})
+// errNoSuchObject answers the not-found page for an id that names nothing.
+var errNoSuchObject = newProblem("not-found", "nothing has that id")
+
+// found turns a stored object that is not there into the not-found page.
+func found[T any](x *T, err error) (*T, error) {
+	if err == nil && x == nil {
+		err = errNoSuchObject
+	}
+	return x, err
 }
 
 // find returns the element of xs whose id is id, or nil.
@@ -136,11 +143,8 @@ func (s *Server) storedOrg(r *http.Request) (*svcflow.Organisation, error) {
 }
 
 func (s *Server) adminOrgEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	o, err := s.storedOrg(r)
-	if err != nil || o == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	o, err := found(s.storedOrg(r))
+	if err != nil {
 		return err
 	}
 	return s.showOrgs(w, r, p, sess, http.StatusOK, orgFormOf(o), true, "", "")
@@ -150,11 +154,8 @@ func (s *Server) adminOrgSave(w http.ResponseWriter, r *http.Request, p *svcflow
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	o, err := s.storedOrg(r)
-	if err != nil || o == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	o, err := found(s.storedOrg(r))
+	if err != nil {
 		return err
 	}
 	if r.PostFormValue("version") != formVersion(o) {
@@ -273,11 +274,8 @@ func (s *Server) storedTeam(r *http.Request) (*svcflow.Team, error) {
 }
 
 func (s *Server) adminTeamEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	t, err := s.storedTeam(r)
-	if err != nil || t == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	t, err := found(s.storedTeam(r))
+	if err != nil {
 		return err
 	}
 	return s.showTeams(w, r, p, sess, http.StatusOK, teamFormOf(t), true, "", "")
@@ -287,11 +285,8 @@ func (s *Server) adminTeamSave(w http.ResponseWriter, r *http.Request, p *svcflo
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	t, err := s.storedTeam(r)
-	if err != nil || t == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	t, err := found(s.storedTeam(r))
+	if err != nil {
 		return err
 	}
 	if r.PostFormValue("version") != formVersion(t) {
@@ -452,11 +447,8 @@ func (s *Server) storedPerson(r *http.Request) (*svcflow.Person, error) {
 }
 
 func (s *Server) adminPersonEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	x, err := s.storedPerson(r)
-	if err != nil || x == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	x, err := found(s.storedPerson(r))
+	if err != nil {
 		return err
 	}
 	return s.showPeople(w, r, p, sess, http.StatusOK, personFormOf(x), true, "", "")
@@ -466,11 +458,8 @@ func (s *Server) adminPersonSave(w http.ResponseWriter, r *http.Request, p *svcf
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	x, err := s.storedPerson(r)
-	if err != nil || x == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	x, err := found(s.storedPerson(r))
+	if err != nil {
 		return err
 	}
 	if r.PostFormValue("version") != formVersion(x) {

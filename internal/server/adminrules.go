@@ -165,11 +165,8 @@ func (s *Server) ruleEditorOf(ru *svcflow.Rule) (ruleEditor, error) {
 }
 
 func (s *Server) adminRuleEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	ru, err := s.storedRule(r, p)
-	if err != nil || ru == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	ru, err := found(s.storedRule(r, p))
+	if err != nil {
 		return err
 	}
 	e, err := s.ruleEditorOf(ru)
@@ -189,11 +186,8 @@ func readDays(v string) (int, bool) {
 }
 
 func (s *Server) adminRuleDryRun(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	ru, err := s.storedRule(r, p)
-	if err != nil || ru == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	ru, err := found(s.storedRule(r, p))
+	if err != nil {
 		return err
 	}
 	e, err := s.ruleEditorOf(ru)
@@ -232,10 +226,7 @@ func (s *Server) adminRuleSubmit(w http.ResponseWriter, r *http.Request, p *svcf
 	var stored *svcflow.Rule
 	if !isNew {
 		var err error
-		if stored, err = s.storedRule(r, p); err != nil || stored == nil {
-			if err == nil {
-				err = s.adminNotFound(w, p, sess)
-			}
+		if stored, err = found(s.storedRule(r, p)); err != nil {
 			return err
 		}
 		e.Action, e.ID, e.New = "/admin/rules/"+stored.ID, stored.ID, false
@@ -311,11 +302,8 @@ func (s *Server) adminRuleEnabled(on bool) adminHandler {
 		if err := checkForm(w, r, sess); err != nil {
 			return err
 		}
-		ru, err := s.storedRule(r, p)
-		if err != nil || ru == nil {
-			if err == nil {
-				err = s.adminNotFound(w, p, sess)
-			}
+		ru, err := found(s.storedRule(r, p))
+		if err != nil {
 			return err
 		}
 		if _, err := s.desk.SetRuleEnabled(r.Context(), p, ru.ID, on); err != nil {

@@ -106,11 +106,8 @@ func (s *Server) adminServiceAdd(w http.ResponseWriter, r *http.Request, p *svcf
 }
 
 func (s *Server) adminService(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	sv, err := s.storedService(r)
-	if err != nil || sv == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	sv, err := found(s.storedService(r))
+	if err != nil {
 		return err
 	}
 	return s.showService(w, r, p, sess, http.StatusOK, sv, serviceFormOf(sv), savedNotice(r), "")
@@ -126,11 +123,8 @@ func (s *Server) adminServiceSave(w http.ResponseWriter, r *http.Request, p *svc
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	sv, err := s.storedService(r)
-	if err != nil || sv == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	sv, err := found(s.storedService(r))
+	if err != nil {
 		return err
 	}
 	if r.PostFormValue("version") != serviceVersion(sv) {
@@ -188,11 +182,8 @@ func (s *Server) showEntry(w http.ResponseWriter, r *http.Request, p *svcflow.Pe
 }
 
 func (s *Server) adminEntryNew(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	sv, err := s.storedService(r)
-	if err != nil || sv == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	sv, err := found(s.storedService(r))
+	if err != nil {
 		return err
 	}
 	f := entryForm{Action: "/admin/services/" + sv.ID + "/entries/new", Kind: svcflow.KindServiceRequest}
@@ -210,10 +201,10 @@ func (s *Server) storedEntry(r *http.Request) (*svcflow.Service, int, error) {
 
 func (s *Server) adminEntryEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	sv, i, err := s.storedEntry(r)
-	if err != nil || i < 0 {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	if err == nil && i < 0 {
+		err = errNoSuchObject
+	}
+	if err != nil {
 		return err
 	}
 	return s.showEntry(w, r, p, sess, http.StatusOK, sv, entryFormOf(sv, &sv.Catalogue[i]), false, "")
@@ -232,10 +223,10 @@ func (s *Server) submitEntry(w http.ResponseWriter, r *http.Request, p *svcflow.
 		return err
 	}
 	sv, i, err := s.storedEntry(r)
-	if err != nil || sv == nil || !isNew && i < 0 {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	if err == nil && (sv == nil || !isNew && i < 0) {
+		err = errNoSuchObject
+	}
+	if err != nil {
 		return err
 	}
 	f := entryForm{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),

@@ -234,11 +234,8 @@ func (s *Server) storedSLA(r *http.Request) (*svcflow.SLAPolicy, error) {
 }
 
 func (s *Server) adminSLAEdit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	pol, err := s.storedSLA(r)
-	if err != nil || pol == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	pol, err := found(s.storedSLA(r))
+	if err != nil {
 		return err
 	}
 	return s.showSLA(w, r, p, sess, http.StatusOK, slaFormOf(pol), true, "", "")
@@ -248,11 +245,8 @@ func (s *Server) adminSLASave(w http.ResponseWriter, r *http.Request, p *svcflow
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	pol, err := s.storedSLA(r)
-	if err != nil || pol == nil {
-		if err == nil {
-			err = s.adminNotFound(w, p, sess)
-		}
+	pol, err := found(s.storedSLA(r))
+	if err != nil {
 		return err
 	}
 	if r.PostFormValue("version") != formVersion(pol) {

@@ -23,6 +23,7 @@ import (
 	"github.com/svcflow/svcflow/internal/draw"
 	"github.com/svcflow/svcflow/internal/eventlog"
 	"github.com/svcflow/svcflow/internal/flow"
+	"github.com/svcflow/svcflow/internal/report"
 )
 
 // The dashboards (SPEC §3 outcome metrics and the Flow Framework view) for
@@ -111,11 +112,11 @@ func (t *dashTable) draw() error {
 			names[i] = t.Columns[col].Name
 		}
 		c.Desc = t.Title + ": " + strings.Join(names, ", ") + " per " + t.Category + "; the numbers are in the table below the chart."
-		var b bytes.Buffer
-		if err := c.WriteSVG(&b); err != nil {
+		h, err := report.ChartHTML(c)
+		if err != nil {
 			return err
 		}
-		t.SVG = append(t.SVG, template.HTML(b.String())) // drawn by draw.Chart, which escapes all text
+		t.SVG = append(t.SVG, h)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -394,30 +393,6 @@ func formValues(t *testing.T, page, marker string) url.Values {
 
 func unescapeHTML(s string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&amp;", "&").Replace(s)
-}
-
-// TestRegisterFormBlocksAgree: the entry and criterion fields are the same
-// on the raise form and on an entry's edit form (each page's template set
-// needs its own copy).
-func TestRegisterFormBlocksAgree(t *testing.T) {
-	block := func(file, name string) string {
-		b, err := fs.ReadFile(webFiles, "web/"+file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		i := strings.Index(s, `{{define "`+name+`"}}`)
-		if i < 0 {
-			t.Fatalf("%s defines no %s", file, name)
-		}
-		j := strings.Index(s[i:], "\n{{end}}")
-		return s[i : i+j]
-	}
-	for _, name := range []string{"regentry", "regcriterion"} {
-		if block("improvenew.html", name) != block("improvement.html", name) {
-			t.Errorf("%s differs between improvenew.html and improvement.html", name)
-		}
-	}
 }
 
 // TestKnowledgePages: an agent writes a draft through the form (errors

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -525,7 +524,7 @@ func meanArrivals(m *sim.Model) float64 {
 		case sim.ArrivalPoisson:
 			sum += a.Rate
 		case sim.ArrivalProfile:
-			sum += simMean(a.Profile)
+			sum += sim.Mean(a.Profile)
 		}
 	}
 	return sum
@@ -555,8 +554,8 @@ func simCalibrate(l *eventlog.Log, stream *svcflow.ValueStream, m *sim.Model) *s
 	}
 	cal.Resolved = len(ttr)
 	if len(ttr) > 0 {
-		cal.ObservedMean = simMean(ttr)
-		cal.ObservedP85 = simQuantile(ttr, 0.85)
+		cal.ObservedMean = sim.Mean(ttr)
+		cal.ObservedP85 = sim.Quantile(ttr, 0.85)
 	}
 	class := m.Work[0]
 	a := class.Arrivals
@@ -626,35 +625,9 @@ func simDistMean(d sim.Dist) float64 {
 	case sim.DistTriangular:
 		return (d.Min + d.Mode + d.Max) / 3
 	case sim.DistEmpirical:
-		return simMean(d.Samples)
+		return sim.Mean(d.Samples)
 	}
 	return d.Mean
-}
-
-func simMean(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	sum := 0.0
-	for _, v := range x {
-		sum += v
-	}
-	return sum / float64(len(x))
-}
-
-// simQuantile interpolates between order statistics, as the simulator's
-// reports do; NaN when x is empty.
-func simQuantile(x []float64, p float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	y := slices.Sorted(slices.Values(x))
-	h := p * float64(len(y)-1)
-	i := int(h)
-	if i+1 >= len(y) {
-		return y[i]
-	}
-	return y[i] + (h-float64(i))*(y[i+1]-y[i])
 }
 
 // simCompare runs the baseline and the changed model on the same seed, so
@@ -713,7 +686,7 @@ func simCompare(ctx context.Context, base, changed *sim.Model) (*simResult, erro
 		}
 		return metrics[i]
 	}
-	p85 := func(run *sim.Replication) float64 { return simQuantile(run.TimeToResolve, 0.85) / 3600 }
+	p85 := func(run *sim.Replication) float64 { return sim.Quantile(run.TimeToResolve, 0.85) / 3600 }
 	ta, tb := a.TimeToResolve, b.TimeToResolve
 	res.Rows = []simMetricRow{
 		row("Time to resolve, mean", withCI(ta.Mean, ta.MeanCI95, report.Duration), withCI(tb.Mean, tb.MeanCI95, report.Duration),
@@ -809,12 +782,9 @@ const (
 func simPageCharts(res *simResult) ([]template.HTML, error) {
 	var out []template.HTML
 	add := func(c draw.Chart) error {
-		var b bytes.Buffer
-		if err := c.WriteSVG(&b); err != nil {
-			return fmt.Errorf("draw chart %s: %w", c.ID, err)
-		}
-		out = append(out, template.HTML(b.String())) // drawn by draw.Chart, which escapes all text
-		return nil
+		h, err := report.ChartHTML(c)
+		out = append(out, h)
+		return err
 	}
 	a, b := res.Baseline, res.Changed
 	h := func(v float64) float64 { return v / 3600 }

@@ -1,9 +1,10 @@
 package sim
 
 import (
-	"github.com/svcflow/svcflow/internal/flow"
 	"math"
 	"slices"
+
+	"github.com/svcflow/svcflow/internal/flow"
 
 	"github.com/svcflow/svcflow"
 )
@@ -433,6 +434,13 @@ func meanCI(x []float64) (float64, *float64) {
 	sd := math.Sqrt(ss / (n - 1))
 	return r9(m), ptr(r9(flow.StudentT975(len(y)-1) * sd / math.Sqrt(n)))
 }
+
+// Mean is the arithmetic mean of x; NaN when x is empty.
+func Mean(x []float64) float64 { return mean(x) }
+
+// Quantile interpolates linearly between the order statistics of x, as
+// the simulator's reports do (type 7); NaN when empty. x is left as is.
+func Quantile(x []float64, p float64) float64 { return selectQuantile(slices.Clone(x), p) }
 
 func mean(x []float64) float64 {
 	if len(x) == 0 {
