@@ -139,6 +139,19 @@ type person struct {
 // of the role.
 func newPerson(t *testing.T, email string) *person {
 	t.Helper()
+	password := ""
+	for _, c := range demo.Credentials() {
+		if c.Email == email {
+			password = c.Password
+		}
+	}
+	return signedIn(t, email, password)
+}
+
+// signedIn opens a fresh browser context and signs in; an empty email
+// leaves it anonymous.
+func signedIn(t *testing.T, email, password string) *person {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	// The first run opens the tab, which lives as long as the context it
@@ -149,12 +162,6 @@ func newPerson(t *testing.T, email string) *person {
 	p := &person{t: t, ctx: ctx}
 	if email == "" {
 		return p
-	}
-	password := ""
-	for _, c := range demo.Credentials() {
-		if c.Email == email {
-			password = c.Password
-		}
 	}
 	p.open("/login")
 	p.fill("#email", email)

@@ -45,6 +45,22 @@ func (a *apiClient) open(body string) string {
 	return out.ID
 }
 
+// get reads a JSON answer of the API.
+func (a *apiClient) get(path string, v any) {
+	a.t.Helper()
+	res, err := a.c.Get(baseURL + path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		a.t.Fatalf("GET %s: %d", path, res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		a.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
 // TestOthersItemIsNotFound: a requester who opens another person's item
 // gets the not-found page, which tells nothing about the item.
 func TestOthersItemIsNotFound(t *testing.T) {
