@@ -271,13 +271,17 @@ func firstDue(a, b time.Time) time.Time {
 }
 
 // PullItem starts one chosen queued item, as a card pulled on a board,
-// when its step has room under its WIP limit (SPEC §5). Errors:
+// when its step has room under its WIP limit (SPEC §5). A non-zero
+// expected version must be the item's. Errors:
 // ErrNotFound, ErrForbidden, ErrConflict saying the step is full (or the
 // item is not waiting).
-func (d *Desk) PullItem(ctx context.Context, actor *svcflow.Person, id string) (*View, error) {
+func (d *Desk) PullItem(ctx context.Context, actor *svcflow.Person, id string, expected int) (*View, error) {
 	w, _, err := d.load(ctx, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	if expected > 0 && w.Version != expected {
+		return nil, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match", Message: id + " changed meanwhile; reload it"}
 	}
 	if w.Visit == nil || w.Visit.State != svcflow.Queued {
 		return nil, svcflow.Errorf(svcflow.ErrConflict, "%s is not waiting in a queue", id)

@@ -23,6 +23,7 @@ type boardColumn struct {
 // boardCard is a work item on the board.
 type boardCard struct {
 	ID, Title string
+	Version   int
 	Priority  svcflow.Priority
 	Blocked   bool
 	SLA       string // "due in 2 h", "overdue by 1 h", "" without an SLA clock
@@ -97,7 +98,7 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.
 			continue
 		}
 		c := col[v.Step]
-		card := boardCard{ID: it.ID, Title: contents[it.ID].Title, Priority: it.Priority, Blocked: v.State == svcflow.Blocked}
+		card := boardCard{ID: it.ID, Version: it.Version, Title: contents[it.ID].Title, Priority: it.Priority, Blocked: v.State == svcflow.Blocked}
 		card.SLA, card.SLAState = slaCountdown(dues[i], now)
 		switch {
 		case waiting(v):
@@ -120,7 +121,11 @@ func (s *Server) boardPull(w http.ResponseWriter, r *http.Request, p *svcflow.Pe
 	if err := checkForm(w, r, sess); err != nil {
 		return err
 	}
-	_, err := s.desk.PullItem(r.Context(), p, r.PostFormValue("item"))
+	version, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil || version < 1 {
+		return newProblem("invalid", "version: expected the card's version from the board", fieldError{"version", "not a version"})
+	}
+	_, err = s.desk.PullItem(r.Context(), p, r.PostFormValue("item"), version)
 	if code := svcflow.ErrorCodeOf(err); code == svcflow.ErrConflict || code == svcflow.ErrForbidden || code == svcflow.ErrNotFound {
 		return s.renderBoard(w, r, p, sess, http.StatusConflict, err.Error())
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -357,11 +358,11 @@ func TestAgentWorkspace(t *testing.T) {
 	}
 	work := func(action string, extra ...string) {
 		t.Helper()
-		form := url.Values{"csrf_token": {tok}, "action": {action}}
+		form := url.Values{"csrf_token": {tok}, "action": {action}, "version": {itemVersion(t, e, high.ID)}}
 		for i := 0; i+1 < len(extra); i += 2 {
 			form.Set(extra[i], extra[i+1])
 		}
-		if res, page := b.do("POST", "/items/"+high.ID+"/work", form); res.StatusCode != http.StatusSeeOther {
+		if res, page := b.do("POST", "/items/"+high.ID+"/staff", form); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s: %d\n%s", action, res.StatusCode, page)
 		}
 	}
@@ -388,7 +389,7 @@ func TestAgentWorkspace(t *testing.T) {
 	// The low item is next; after it is pulled and put on hold, the queue
 	// is empty and pulling says so.
 	b.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {tok}})
-	if res, page := b.do("POST", "/items/"+low.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"escalate"}, "team": {"application-support"}}); res.StatusCode != http.StatusSeeOther {
+	if res, page := b.do("POST", "/items/"+low.ID+"/staff", url.Values{"csrf_token": {tok}, "action": {"escalate"}, "team": {"application-support"}, "version": {itemVersion(t, e, low.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("escalate: %d\n%s", res.StatusCode, page)
 	}
 	res, page = b.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {tok}})
@@ -435,14 +436,14 @@ func TestKanbanBoard(t *testing.T) {
 		t.Fatalf("board: %d\n%s", res.StatusCode, page)
 	}
 	tok := csrf(t, page)
-	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}, "version": {itemVersion(t, e, first.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("pull the first card: %d", res.StatusCode)
 	}
 	_, page = b.do("GET", "/streams/kanban/board", nil)
 	if !strings.Contains(page, "in progress 1 of 1 (full)") || !strings.Contains(page, "In progress (1)") {
 		t.Errorf("after the first pull:\n%s", page)
 	}
-	res, page = b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {second.ID}})
+	res, page = b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {second.ID}, "version": {itemVersion(t, e, second.ID)}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "at its WIP limit (1 of 1 in progress)") {
 		t.Errorf("pulling into the full step: %d\n%s", res.StatusCode, page)
 	}
@@ -452,7 +453,7 @@ func TestKanbanBoard(t *testing.T) {
 		t.Errorf("the refused card is %+v, want still queued", got.Visit)
 	}
 	// Starting it from its page is the same pull, refused the same way.
-	if res, _ := b.do("POST", "/items/"+second.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"start"}}); res.StatusCode != http.StatusConflict {
+	if res, _ := b.do("POST", "/items/"+second.ID+"/staff", url.Values{"csrf_token": {tok}, "action": {"start"}, "version": {itemVersion(t, e, second.ID)}}); res.StatusCode != http.StatusConflict {
 		t.Errorf("start from the item's page into the full step: %d, want 409", res.StatusCode)
 	}
 	req := newBrowser(t, e)
@@ -480,7 +481,7 @@ func TestApprovalFromItemPage(t *testing.T) {
 		t.Fatalf("the approval step's page:\n%s", page)
 	}
 	tok := csrf(t, page)
-	if res, _ := b.do("POST", "/items/"+ch.ID+"/work", url.Values{"csrf_token": {tok}, "action": {"approve"}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := b.do("POST", "/items/"+ch.ID+"/staff", url.Values{"csrf_token": {tok}, "action": {"approve"}, "version": {itemVersion(t, e, ch.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("approve: %d", res.StatusCode)
 	}
 	var got workItem
@@ -522,4 +523,12 @@ func registerKanban(t *testing.T, e *testEnv) {
 	if err := e.desk.RegisterStreams(context.Background(), svcflow.SystemActor, streams); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// itemVersion is the item's version now, as its page's forms carry it.
+func itemVersion(t *testing.T, e *testEnv, id string) string {
+	t.Helper()
+	var w workItem
+	e.must(200, "ada", "GET", "/api/v1/work-items/"+id, nil).json(t, &w)
+	return strconv.Itoa(w.Version)
 }

@@ -77,10 +77,15 @@ func (s *Server) signedInPage(h func(w http.ResponseWriter, r *http.Request, p *
 	}
 }
 
-// staffPage runs a page for agents and up; requesters are sent home.
+// staffPage runs a page for agents and up; requesters are sent home, and
+// their posts refused.
 func (s *Server) staffPage(h func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error) handlerFunc {
 	return s.signedInPage(func(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 		if !p.Role.AtLeast(svcflow.RoleAgent) {
+			if r.Method != http.MethodGet {
+				// A refused action must not look like one done.
+				return newProblem("forbidden", "this is for agents and up")
+			}
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return nil
 		}

@@ -186,7 +186,6 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/streams/{id}/board/pull", summary: "Pull a card into its step, refused at the step's WIP limit", public: true, html: true, status: 303, h: s.staffPage(s.boardPull)},
 		{method: "GET", path: "/work", summary: "The agent's team queues, each in its team's order, with SLA countdowns", public: true, html: true, status: 200, h: s.staffPage(s.workPage)},
 		{method: "POST", path: "/work/{team}/pull", summary: "Pull the next item of a team's queue (303 to it)", public: true, html: true, status: 303, h: s.staffPage(s.pullSubmit)},
-		{method: "POST", path: "/items/{id}/work", summary: "Start, complete, pause, resume or escalate the item's step from its page", public: true, html: true, status: 303, h: s.staffPage(s.workSubmit)},
 		{method: "GET", path: "/items/{id}", summary: "A work item's page with its history in plain words", public: true, html: true, status: 200, h: s.signedInPage(s.itemPage)},
 		{method: "POST", path: "/items/{id}/comment", summary: "Comment on a work item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.commentSubmit)},
 		{method: "POST", path: "/items/{id}/act", summary: "The requester confirms (closes), reopens or rates a resolved item from its page", public: true, html: true, status: 303, h: s.signedInPage(s.itemAction)},

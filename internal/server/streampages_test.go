@@ -53,7 +53,7 @@ func TestLiveStreamMap(t *testing.T) {
 		t.Error("an item title reached the map unescaped")
 	}
 	tok := csrf(t, page)
-	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}, "version": {itemVersion(t, e, first.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("pull: %d", res.StatusCode)
 	}
 	_, page = b.do("GET", "/streams/kanban", nil)
@@ -90,5 +90,44 @@ func TestLiveStreamMap(t *testing.T) {
 	}
 	if res, page := b.do("GET", "/streams/nope", nil); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "Not found") {
 		t.Errorf("unknown stream: %d\n%s", res.StatusCode, page)
+	}
+}
+
+// TestStaffFormsNeedTheirVersion: an item's staff form or a board card
+// posted without the version it was read at is refused and changes
+// nothing; a requester's post to a staff route is refused, not sent home.
+func TestStaffFormsNeedTheirVersion(t *testing.T) {
+	e := newTestEnv(t)
+	registerKanban(t, e)
+	item := e.open("ursula", map[string]any{"kind": "incident", "title": "A card", "category": "kanban"})
+	b := newBrowser(t, e)
+	b.signIn("alice", "alice@example.org")
+	_, page := b.do("GET", "/streams/kanban/board", nil)
+	tok := csrf(t, page)
+	before := itemVersion(t, e, item.ID)
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/items/" + item.ID + "/staff", url.Values{"csrf_token": {tok}, "action": {"start"}}},
+		{"/items/" + item.ID + "/staff", url.Values{"csrf_token": {tok}, "action": {"start"}, "version": {"0"}}},
+		{"/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {item.ID}}},
+		{"/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {item.ID}, "version": {"x"}}},
+	} {
+		if res, _ := b.do("POST", tc.path, tc.form); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s %v: %d, want 422", tc.path, tc.form, res.StatusCode)
+		}
+	}
+	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {item.ID}, "version": {"99"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("a stale card: %d, want 409", res.StatusCode)
+	}
+	if got := itemVersion(t, e, item.ID); got != before {
+		t.Errorf("refused forms changed the item: version %s, was %s", got, before)
+	}
+	req := newBrowser(t, e)
+	req.signIn("ursula", "ursula@example.org")
+	_, page = req.do("GET", "/", nil)
+	if res, _ := req.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {csrf(t, page)}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a requester pulling: %d, want 403", res.StatusCode)
 	}
 }

@@ -132,10 +132,13 @@ func (s *Server) pullSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.P
 		return err
 	}
 	res, err := s.desk.Pull(r.Context(), p, r.PathValue("team"))
-	if code := svcflow.ErrorCodeOf(err); code == svcflow.ErrConflict || code == svcflow.ErrForbidden {
+	switch svcflow.ErrorCodeOf(err) {
+	case svcflow.ErrConflict:
 		// Nothing to pull, or every waiting item's step is full: say why
 		// on the queues page.
 		return s.renderWork(w, r, p, sess, http.StatusConflict, err.Error())
+	case svcflow.ErrForbidden:
+		return s.renderWork(w, r, p, sess, http.StatusForbidden, err.Error())
 	}
 	if err != nil {
 		return err
@@ -234,30 +237,19 @@ func (s *Server) workSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.P
 		return err
 	}
 	id := r.PathValue("id")
-	version := 0
-	if v := r.PostFormValue("version"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return newProblem("invalid", "version: expected the item's version from its page", fieldError{"version", "not a version"})
-		}
-		version = n
+	// Every form of the page carries the version it was read at; one
+	// without is refused rather than acting on whatever the item is now.
+	version, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil || version < 1 {
+		return newProblem("invalid", "version: expected the item's version from its page", fieldError{"version", "not a version"})
 	}
 	form := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 	var cmd svcflow.Command
 	switch action := r.PostFormValue("action"); action {
 	case "start":
 		// Starting from the page is pulling this card: the step's WIP
-		// limit holds. Pulling takes no version, so it is checked first.
-		if version > 0 {
-			v, err := s.desk.Item(r.Context(), p, id)
-			if err != nil {
-				return s.refused(w, r, p, sess, id, 0, err)
-			}
-			if v.Item.Version != version {
-				return s.refused(w, r, p, sess, id, version, &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match", Message: "changed meanwhile"})
-			}
-		}
-		if _, err := s.desk.PullItem(r.Context(), p, id); err != nil {
+		// limit holds.
+		if _, err := s.desk.PullItem(r.Context(), p, id, version); err != nil {
 			return s.refused(w, r, p, sess, id, version, err)
 		}
 		http.Redirect(w, r, "/items/"+id, http.StatusSeeOther)

@@ -164,7 +164,7 @@ func TestItemWorkspaceActions(t *testing.T) {
 	}
 
 	// Knowledge suggestions over the title, on request.
-	res, page = b.do("POST", "/items/"+other.ID+"/staff", url.Values{"csrf_token": {tok}, "action": {"suggest"}})
+	res, page = b.do("POST", "/items/"+other.ID+"/staff", url.Values{"csrf_token": {tok}, "action": {"suggest"}, "version": {itemVersion(t, e, other.ID)}})
 	if res.StatusCode != 200 || !strings.Contains(page, "Suggested articles") || !strings.Contains(page, "Payroll database is slow") || !strings.Contains(page, ">Link this article</button>") {
 		t.Errorf("suggestions for %s: %d\n%s", other.ID, res.StatusCode, page)
 	}
