@@ -93,6 +93,13 @@ type Visit struct {
 	Waiting    []string   `json:"waiting,omitempty"` // spawned items this step waits to reach value
 }
 
+// InProgress tells whether the visit is being worked: started, or put on
+// hold after it started. Such visits count against the step's WIP limit;
+// the others wait in the step's queue.
+func (v *Visit) InProgress() bool {
+	return v.State == Active || v.State == Blocked && v.PausedFrom == Active
+}
+
 // WorkItem is the state of a work item as its events make it: folding the
 // events of an item with Apply, in version order, gives its state. Title,
 // description and other free text live beside it, not in events.

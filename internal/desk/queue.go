@@ -245,15 +245,27 @@ func (d *Desk) releasePull(item string) {
 // inProgress counts the visits of a step that were started and not ended
 // (blocked ones included): what WIP limits count (SPEC §3).
 func (d *Desk) inProgress(ctx context.Context, stream, step string) (int, error) {
-	items, err := d.store.ListItems(ctx, ItemFilter{Stream: stream, Step: step,
-		Statuses: []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}, Limit: 10000})
+	n, err := d.inProgressAt(ctx, ItemFilter{Stream: stream, Step: step})
+	return n[step], err
+}
+
+// InProgressBySteps counts the work in progress at each step of a stream,
+// whoever may see it: what its WIP limits are held against.
+func (d *Desk) InProgressBySteps(ctx context.Context, stream string) (map[string]int, error) {
+	return d.inProgressAt(ctx, ItemFilter{Stream: stream})
+}
+
+func (d *Desk) inProgressAt(ctx context.Context, f ItemFilter) (map[string]int, error) {
+	f.Statuses = []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress, svcflow.StatusOnHold, svcflow.StatusResolved}
+	f.Limit = 10000
+	items, err := d.store.ListItems(ctx, f)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	n := map[string]int{}
 	for _, w := range items {
-		if v := w.Visit; v != nil && (v.State == svcflow.Active || v.State == svcflow.Blocked && v.PausedFrom == svcflow.Active) {
-			n++
+		if v := w.Visit; v != nil && v.InProgress() {
+			n[v.Step]++
 		}
 	}
 	return n, nil

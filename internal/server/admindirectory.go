@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -440,7 +441,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request, p *svcflow.P
 
 func (s *Server) storedPerson(r *http.Request) (*svcflow.Person, error) {
 	x, err := s.desk.Store().Person(r.Context(), r.PathValue("id"))
-	if err == desk.ErrNotFound || err == nil && x.Erased {
+	if errors.Is(err, desk.ErrNotFound) || err == nil && x.Erased {
 		return nil, nil
 	}
 	return x, err

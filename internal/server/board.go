@@ -80,7 +80,7 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.
 	d := pageData{Title: st.Name + ": board", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/streams"), Error: problem, StreamID: st.ID}
 	if status == http.StatusOK {
 		// A refused pull's page answers a POST; reloading it would not do.
-		d.Refresh = liveRefresh
+		d.Refresh = liveEvery(r)
 	}
 	if more {
 		d.Notice = "Showing the newest " + strconv.Itoa(len(items)) + " open items; there are more. Use search to find the others."
@@ -100,16 +100,21 @@ func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, p *svcflow.
 		c := col[v.Step]
 		card := boardCard{ID: it.ID, Version: it.Version, Title: contents[it.ID].Title, Priority: it.Priority, Blocked: v.State == svcflow.Blocked}
 		card.SLA, card.SLAState = slaCountdown(dues[i], now)
-		switch {
-		case waiting(v):
-			c.Queued = append(c.Queued, card)
-		default:
+		if v.InProgress() {
 			c.Active = append(c.Active, card)
-			c.InProgress++
+		} else {
+			c.Queued = append(c.Queued, card)
 		}
+	}
+	// A step's load counts all of its work, also what this person may not
+	// see or the board leaves out: it is what a pull is refused against.
+	load, err := s.desk.InProgressBySteps(r.Context(), st.ID)
+	if err != nil {
+		return err
 	}
 	for i := range d.Columns {
 		c := &d.Columns[i]
+		c.InProgress = load[c.Step]
 		c.Full = c.WIPLimit > 0 && c.InProgress >= c.WIPLimit
 	}
 	return render(w, status, "board", d)

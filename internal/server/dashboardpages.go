@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -188,7 +187,6 @@ type dashFilters struct {
 type dashOption struct{ ID, Name string }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	r = r.WithContext(context.WithValue(r.Context(), personKey, p))
 	v := &dashboardView{}
 	d := pageData{Title: "Dashboards", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/dashboards"), View: v}
 	var err error
@@ -226,7 +224,6 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, p *svcflo
 }
 
 func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request, p *svcflow.Person, _ desk.Session) error {
-	r = r.WithContext(context.WithValue(r.Context(), personKey, p))
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
 	i := slices.IndexFunc(dashCharts, func(c struct {
 		id    string
@@ -356,6 +353,9 @@ type dashData struct {
 	slaRun bool
 }
 
+// dashMaxWindows is the most windows a dashboard draws.
+const dashMaxWindows = 370
+
 func (s *Server) dashData(r *http.Request) (*dashData, error) {
 	q, err := parseAnalytics(r)
 	if err != nil {
@@ -368,6 +368,12 @@ func (s *Server) dashData(r *http.Request) (*dashData, error) {
 	l, err := s.analyticsLog(r, q)
 	if err != nil {
 		return nil, err
+	}
+	if n := len(a.Windows.Series); n > dashMaxWindows {
+		// Each window is a bar on every chart and a deflection count: past
+		// a few hundred the page is neither readable nor cheap.
+		return nil, newProblem("invalid", fmt.Sprintf("window: the period holds %d %ss; choose a longer window or a shorter period (at most %d)", n, a.Windows.Window, dashMaxWindows),
+			fieldError{"window", fmt.Sprintf("%d %ss is too many; at most %d", n, a.Windows.Window, dashMaxWindows)})
 	}
 	d := &dashData{s: s, r: r, now: s.desk.Now(), a: a, l: l, window: a.Windows.Window}
 	for i, win := range a.Windows.Series {

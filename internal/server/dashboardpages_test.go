@@ -274,3 +274,24 @@ func TestCSVSafe(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardWindowCap: a period that would draw more than a year of
+// daily bars is refused on the window field, with the way out.
+func TestDashboardWindowCap(t *testing.T) {
+	e := newTestEnv(t)
+	e.open("alice", map[string]any{"kind": "incident", "title": "Long ago", "entry": "monitoring"})
+	e.at(400 * 24 * 60)
+	e.open("alice", map[string]any{"kind": "incident", "title": "Now", "entry": "monitoring"})
+	b := newBrowser(t, e)
+	b.signIn("max", "max@example.org")
+	res, page := b.do("GET", "/dashboards?window=day", nil)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "choose a longer window") {
+		t.Errorf("401 daily windows: %d\n%.2000s", res.StatusCode, page)
+	}
+	if res, _ := b.do("GET", "/dashboards?window=month", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("the same period by month: %d", res.StatusCode)
+	}
+	if res, _ := b.do("GET", "/dashboards/fcr-deflection.csv?window=day", nil); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("the CSV of 401 daily windows: %d", res.StatusCode)
+	}
+}

@@ -62,5 +62,10 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, newProblem("invalid", name+": expected a date (2026-03-02) or an RFC 3339 time", fieldError{name, "expected a date or an RFC 3339 time"})
 	}
+	// Times are kept as nanoseconds since 1970, which reach from 1678 to
+	// 2262; a date outside gets an error rather than wrapping round.
+	if t.Year() < 1900 || t.Year() > 2200 {
+		return time.Time{}, newProblem("invalid", name+": expected a date between 1900 and 2200", fieldError{name, "expected a date between 1900 and 2200"})
+	}
 	return t, nil
 }

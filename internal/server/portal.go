@@ -383,8 +383,13 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 // the answer, or send the form after seeing some.
 func (s *Server) suggestionsPart(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 500 {
+		// Long details add little to finding an article: look at their
+		// start, cut at a whole character.
+		q = strings.ToValidUTF8(q[:500], "")
+	}
 	v := suggestionList{CSRF: sess.CSRF, Text: q}
-	if len([]rune(q)) >= 3 && len(q) <= 2000 {
+	if len([]rune(q)) >= 3 {
 		found, err := s.desk.SearchArticles(r.Context(), p, desk.ArticleFilter{Text: q, Any: true,
 			Statuses: []svcflow.ArticleStatus{svcflow.ArticlePublished}, Limit: desk.MaxSuggestions})
 		if err != nil && fromDomain(err) == nil {

@@ -48,6 +48,7 @@ func TestSuggestionsAsTheyType(t *testing.T) {
 		{q: "printer jams", want: title, not: draftTitle},
 		{q: "<script> printer jam", want: title, not: "<script>"},
 		{q: "pr", want: "No article matches yet", cannotSolve: true},
+		{q: "printer jams " + strings.Repeat("and then it happened again ", 200), want: title},
 		{q: "unrelated words entirely", want: "No article matches yet", cannotSolve: true},
 	} {
 		res, part := b.do("GET", "/portal/suggestions?q="+url.QueryEscape(tc.q), nil)

@@ -177,7 +177,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/logout", summary: "Sign out from a page (303 to /login)", public: true, html: true, status: 303, h: s.logoutSubmit},
 		{method: "GET", path: "/streams", summary: "The value streams, with their open items (agents and up)", public: true, html: true, status: 200, h: s.staffPage(s.streamsPage)},
 		{method: "GET", path: "/streams/{id}/design", summary: "A value stream's design: its template and each step's (agents and up)", public: true, html: true, status: 200, h: s.staffPage(s.streamDesignPage)},
-		{method: "GET", path: "/streams/{id}/flow", summary: "A value stream's observed flow against its design (agents and up)", public: true, html: true, status: 200, h: s.staffPage(s.streamFlowPage)},
+		{method: "GET", path: "/streams/{id}/flow", summary: "A value stream's observed flow against its design, naming example items (managers and admins)", public: true, html: true, status: 200, h: s.managerPage(s.streamFlowPage)},
 		{method: "GET", path: "/portal", summary: "The self-service catalogue", public: true, html: true, status: 200, h: s.signedInPage(s.portalPage)},
 		{method: "GET", path: "/portal/request/{service}/{entry}", summary: "A request form (-/problem: report a problem)", public: true, html: true, status: 200, h: s.signedInPage(s.requestPage)},
 		{method: "POST", path: "/portal/request/{service}/{entry}", summary: "Send a request (303 to its page)", public: true, html: true, status: 303, h: s.signedInPage(s.requestSubmit)},

@@ -43,9 +43,10 @@ type Server struct {
 
 	metrics *metrics
 	tokens  tokenCache
-	keys    *notify.Keys // signs and checks the action links mailed to requesters
-	logs    logCache     // the event log as analytics read it
-	dash    dashCache    // the dashboards' SLA outcome per item
+	keys    *notify.Keys  // signs and checks the action links mailed to requesters
+	logs    logCache      // the event log as analytics read it
+	dash    dashCache     // the dashboards' SLA outcome per item
+	simRuns chan struct{} // a slot per simulation the pages may run at once
 
 	openAPIOnce sync.Once // the document is built once, on first request
 	openAPIJSON []byte
@@ -74,7 +75,8 @@ func New(opt Options) (*Server, error) {
 	if opt.Desk != nil {
 		stats = opt.Desk.Store().Stats
 	}
-	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics(stats)}
+	s := &Server{log: log, desk: opt.Desk, limiter: lim, secure: opt.SecureCookies, maxBody: maxBody, metrics: newMetrics(stats),
+		simRuns: make(chan struct{}, simPageRuns)}
 	if opt.Desk != nil {
 		s.keys = &notify.Keys{Store: opt.Desk.Store()}
 	}

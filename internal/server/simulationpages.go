@@ -50,6 +50,7 @@ const (
 	simPageItems                           = 300_000
 	simPageEvents                          = 5_000_000
 	simPageTime                            = 10 * time.Second
+	simPageRuns                            = 2 // simulations the pages run at once
 	// simMinItems is how many items of the stream the period must hold
 	// for a calibration worth showing.
 	simMinItems = 10
@@ -211,9 +212,6 @@ type simSLAResult struct {
 }
 
 func (s *Server) simulatePage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
-	// The event log is read as the signed-in manager: the desk checks that
-	// they may read it.
-	r = r.WithContext(context.WithValue(r.Context(), personKey, p))
 	q := r.URL.Query()
 	v := &simView{Stream: q.Get("stream"), Days: cmp.Or(strings.TrimSpace(q.Get("days")), strconv.Itoa(simDaysDefault)),
 		FieldError: map[string]string{}, Run: q.Get("run") != ""}
@@ -255,6 +253,15 @@ func (s *Server) simulatePage(w http.ResponseWriter, r *http.Request, p *svcflow
 		return render(w, http.StatusUnprocessableEntity, "simulate", d)
 	}
 
+	// Calibrating and running take CPU for up to seconds: a few at a time,
+	// and others are told to come back rather than queue behind them.
+	select {
+	case s.simRuns <- struct{}{}:
+		defer func() { <-s.simRuns }()
+	default:
+		v.Problem = "The simulator is busy with other runs just now; try again in a moment."
+		return render(w, http.StatusServiceUnavailable, "simulate", d)
+	}
 	l, err := s.storeLog(r)
 	if err != nil {
 		return err

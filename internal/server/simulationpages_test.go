@@ -309,3 +309,22 @@ func TestSimulatePageBound(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulatePageBusy: when the simulator's slots are all taken, a run is
+// turned away with 503 and a message, not queued.
+func TestSimulatePageBusy(t *testing.T) {
+	e := newTestEnv(t)
+	for range cap(e.srv.simRuns) {
+		e.srv.simRuns <- struct{}{}
+	}
+	b := newBrowser(t, e)
+	b.signIn("max", "max@example.org")
+	res, page := b.do("GET", "/simulate?stream=restore-live-service&days=30", nil)
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "busy with other runs") {
+		t.Errorf("a run while the simulator is busy: %d\n%s", res.StatusCode, page)
+	}
+	<-e.srv.simRuns
+	if res, _ := b.do("GET", "/simulate?stream=restore-live-service&days=30", nil); res.StatusCode == http.StatusServiceUnavailable {
+		t.Errorf("a run with a slot free: %d", res.StatusCode)
+	}
+}

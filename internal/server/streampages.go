@@ -25,8 +25,17 @@ var openStatuses = []svcflow.Status{svcflow.StatusNew, svcflow.StatusInProgress,
 // liveWindow is how far back a live map's step times reach.
 const liveWindow = 30 * 24 * time.Hour
 
-// liveRefresh is how often a live page reloads itself, in seconds.
+// liveRefresh is how often a live page updates itself by default, in
+// seconds; ?every=N asks for another period, from 5 to 300.
 const liveRefresh = 30
+
+// liveEvery is the update period a live page was asked for.
+func liveEvery(r *http.Request) int {
+	if n, err := strconv.Atoi(r.URL.Query().Get("every")); err == nil {
+		return min(max(n, 5), 300)
+	}
+	return liveRefresh
+}
 
 // maxStreamWork bounds the items a live view reads; beyond it the view
 // says it shows only part.
@@ -37,6 +46,7 @@ type streamListRow struct {
 	svcflow.StreamSummary
 	Routing string
 	Open    int
+	More    bool // there are more open items than were counted
 }
 
 // liveStepRow is one step of a live map, as the table under it shows.
@@ -51,6 +61,9 @@ type liveStepRow struct {
 
 // streamView is the data of the stream pages.
 type streamView struct {
+	// Analyst is true for those who may read the event log (managers and
+	// admins), who get the observed flow, which names items.
+	Analyst bool
 	Stream  *svcflow.ValueStream
 	Streams []streamListRow
 	Map     template.HTML // drawn by report.Map, which escapes all text
@@ -77,9 +90,9 @@ func (s *Server) streamsPage(w http.ResponseWriter, r *http.Request, p *svcflow.
 	if err != nil {
 		return err
 	}
-	v := &streamView{}
+	v := &streamView{Analyst: p.Role.AtLeast(svcflow.RoleManager)}
 	for _, st := range all {
-		work, _, err := s.streamWork(r.Context(), st.ID)
+		work, more, err := s.streamWork(r.Context(), st.ID)
 		if err != nil {
 			return err
 		}
@@ -89,7 +102,7 @@ func (s *Server) streamsPage(w http.ResponseWriter, r *http.Request, p *svcflow.
 				open++
 			}
 		}
-		v.Streams = append(v.Streams, streamListRow{StreamSummary: st.Summary(), Routing: st.AppliesTo.String(), Open: open})
+		v.Streams = append(v.Streams, streamListRow{StreamSummary: st.Summary(), Routing: st.AppliesTo.String(), Open: open, More: more})
 	}
 	return render(w, http.StatusOK, "streams", pageData{Title: "Value streams", Person: p, CSRF: sess.CSRF, Nav: nav(p, "/streams"), View: v})
 }
@@ -162,7 +175,7 @@ func (s *Server) liveStreamPage(w http.ResponseWriter, r *http.Request, p *svcfl
 		return err
 	}
 	d := pageData{Title: st.Name, Person: p, CSRF: sess.CSRF, Nav: nav(p, "/streams"),
-		View: &streamView{Stream: st, Map: template.HTML(svg.String()), Steps: rows, Since: now.Add(-liveWindow)}, Refresh: liveRefresh}
+		View: &streamView{Analyst: p.Role.AtLeast(svcflow.RoleManager), Stream: st, Map: template.HTML(svg.String()), Steps: rows, Since: now.Add(-liveWindow)}, Refresh: liveEvery(r)}
 	if partial {
 		d.Notice = "This stream has more than " + strconv.Itoa(maxStreamWork) + " open items; the counts cover the newest " + strconv.Itoa(maxStreamWork) + "."
 	}
@@ -191,10 +204,10 @@ func (s *Server) liveSteps(ctx context.Context, st *svcflow.ValueStream, now tim
 			continue
 		}
 		row := at[v.Step]
-		if waiting(v) {
-			row.Queue++
-		} else {
+		if v.InProgress() {
 			row.InProgress++
+		} else {
+			row.Queue++
 		}
 		if i < len(dues) && !dues[i].IsZero() {
 			switch _, state := slaCountdown(dues[i], now); state {
@@ -239,12 +252,6 @@ func (s *Server) liveSteps(ctx context.Context, st *svcflow.ValueStream, now tim
 	return rows, partial, nil
 }
 
-// waiting tells whether a visit waits in its step's queue (also when it
-// was put on hold while waiting) rather than being worked.
-func waiting(v *svcflow.Visit) bool {
-	return v.State == svcflow.Queued || v.State == svcflow.Blocked && v.PausedFrom == svcflow.Queued
-}
-
 // streamDesignPage shows the stream's design: its template and each
 // step's (003 Tables 4.1 and 4.2) under its map.
 func (s *Server) streamDesignPage(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
@@ -256,7 +263,7 @@ func (s *Server) streamDesignPage(w http.ResponseWriter, r *http.Request, p *svc
 	if err := report.Map(&svg, st, report.MapOptions{}); err != nil {
 		return err
 	}
-	v := &streamView{Stream: st, Map: template.HTML(svg.String()), StreamFields: report.StreamFields(st)}
+	v := &streamView{Analyst: p.Role.AtLeast(svcflow.RoleManager), Stream: st, Map: template.HTML(svg.String()), StreamFields: report.StreamFields(st)}
 	for i := range st.Steps {
 		v.StepFields = append(v.StepFields, stepTemplate{Step: &st.Steps[i], Fields: report.StepFields(&st.Steps[i])})
 	}

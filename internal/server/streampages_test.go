@@ -49,8 +49,8 @@ func TestLiveStreamMap(t *testing.T) {
 	if !strings.Contains(page, `class="lane"`) {
 		t.Error("the live map has no swim lanes")
 	}
-	if strings.Contains(page, "<script>alert") {
-		t.Error("an item title reached the map unescaped")
+	if _, board := b.do("GET", "/streams/kanban/board", nil); strings.Contains(board, "<script>alert") || !strings.Contains(board, "First &lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the card's title is not shown escaped on the board:\n%s", board)
 	}
 	tok := csrf(t, page)
 	if res, _ := b.do("POST", "/streams/kanban/board/pull", url.Values{"csrf_token": {tok}, "item": {first.ID}, "version": {itemVersion(t, e, first.ID)}}); res.StatusCode != http.StatusSeeOther {
@@ -68,7 +68,12 @@ func TestLiveStreamMap(t *testing.T) {
 	// followed the design.
 	e.action("alice", first.ID, "resolve", nil)
 	e.action("ursula", first.ID, "close", nil)
-	_, page = b.do("GET", "/streams/kanban/flow", nil)
+	if res, _ := b.do("GET", "/streams/kanban/flow", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("an agent's observed flow, which names items of every team: %d, want 403", res.StatusCode)
+	}
+	mgr := newBrowser(t, e)
+	mgr.signIn("max", "max@example.org")
+	_, page = mgr.do("GET", "/streams/kanban/flow", nil)
 	if !strings.Contains(page, "<dd>1 of 1</dd>") || !strings.Contains(page, "Every finished item followed the design.") {
 		t.Errorf("observed flow:\n%s", page)
 	}
@@ -83,10 +88,13 @@ func TestLiveStreamMap(t *testing.T) {
 
 	req := newBrowser(t, e)
 	req.signIn("ursula", "ursula@example.org")
-	for _, path := range []string{"/streams", "/streams/kanban", "/streams/kanban/design", "/streams/kanban/flow"} {
+	for _, path := range []string{"/streams", "/streams/kanban", "/streams/kanban/design"} {
 		if res, _ := req.do("GET", path, nil); res.StatusCode != http.StatusSeeOther {
 			t.Errorf("a requester's %s: %d, want 303 home", path, res.StatusCode)
 		}
+	}
+	if res, _ := req.do("GET", "/streams/kanban/flow", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a requester's observed flow: %d, want 403", res.StatusCode)
 	}
 	if res, page := b.do("GET", "/streams/nope", nil); res.StatusCode != http.StatusNotFound || !strings.Contains(page, "Not found") {
 		t.Errorf("unknown stream: %d\n%s", res.StatusCode, page)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // trialStream is a one-step stream that takes one item at a time.
@@ -120,5 +121,36 @@ func TestBoardRefusesPullAtWIPLimit(t *testing.T) {
 	}
 	if n := eval[int](agent, `document.querySelectorAll('section.column[data-step="fix"] form input[value="`+second+`"]').length`); n != 1 {
 		t.Errorf("the refused card is no longer offered to pull from the queue")
+	}
+}
+
+// TestLiveMapUpdatesItself: a live map left open shows new work at its
+// step without the page being reloaded.
+func TestLiveMapUpdatesItself(t *testing.T) {
+	start(t)
+	agent := newPerson(t, agentEmail)
+	agent.open("/streams/restore-live-service?every=5")
+	queue := func() int {
+		return eval[int](agent, `Number(document.querySelector('svg [data-step="register"]').dataset.queue)`)
+	}
+	before := queue()
+	eval[bool](agent, `(() => { window.__notReloaded = true; return true })()`)
+	newAPIClient(t, requesterEmail).open(`{"kind":"incident","title":"Shared drive is read-only"}`)
+	deadline := time.Now().Add(30 * time.Second)
+	for queue() == before && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if got := queue(); got != before+1 {
+		t.Errorf("the live map's queue at register is %d after a new incident, want %d", got, before+1)
+	}
+	if !eval[bool](agent, `window.__notReloaded === true`) {
+		t.Error("the page was reloaded rather than updated in place")
+	}
+	if got := agent.text("#live-status"); !strings.HasPrefix(got, "Updated at") {
+		t.Errorf("the live status says %q", got)
+	}
+	agent.click("#live-toggle")
+	if got := eval[string](agent, `document.getElementById("live-toggle").getAttribute("aria-pressed")`); got != "false" {
+		t.Errorf("after pausing, aria-pressed is %q", got)
 	}
 }

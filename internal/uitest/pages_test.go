@@ -47,7 +47,7 @@ func TestMainPages(t *testing.T) {
 		{agent, "13-search", "/search?q=printer"},
 		{agent, "14-streams", "/streams"},
 		{agent, "15-stream-design", "/streams/restore-live-service/design"},
-		{agent, "16-observed-flow", "/streams/restore-live-service/flow"},
+		{mgr, "16-observed-flow", "/streams/restore-live-service/flow"},
 		{agent, "17-live-map-restore", "/streams/restore-live-service"},
 		{agent, "18-board-restore", "/streams/restore-live-service/board"},
 		{mgr, "19-dashboards", "/dashboards"},

@@ -1,8 +1,9 @@
 // Live pages (a stream's map, its board) refresh their live parts in place
 // every few seconds, as a progressive enhancement: without JavaScript the
 // page has a Reload link instead. Updates can be paused (WCAG 2.2.2), and
-// stop while the tab is hidden. No inline script: the CSP allows only
-// scripts served by svcflow itself.
+// stop while the tab is hidden. A part that holds the keyboard focus is
+// left alone until the focus moves on, so nobody loses their place. No
+// inline script: the CSP allows only scripts served by svcflow itself.
 (function () {
   "use strict";
   var root = document.querySelector("[data-live-every]");
@@ -14,6 +15,7 @@
   var status = document.getElementById("live-status");
   var running = true;
   var timer = null;
+  var inFlight = false;
 
   function say(text) {
     if (status) {
@@ -22,8 +24,17 @@
   }
 
   function refresh() {
+    if (inFlight) {
+      return;
+    }
+    inFlight = true;
     fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (res) {
+        if (res.redirected) {
+          // Sent to sign in: the session ended.
+          running = false;
+          throw new Error("signed out; reload the page");
+        }
         if (!res.ok) {
           throw new Error("HTTP " + res.status);
         }
@@ -31,22 +42,28 @@
       })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
+        var updated = 0;
         document.querySelectorAll("[data-live]").forEach(function (el) {
           var next = el.id && fresh.getElementById(el.id);
-          if (next) {
+          if (next && !el.contains(document.activeElement)) {
             el.replaceWith(document.importNode(next, true));
+            updated++;
           }
         });
-        say("Updated at " + new Date().toLocaleTimeString());
+        say(updated ? "Updated at " + new Date().toLocaleTimeString() : "Not updated: the page changed; reload it.");
       })
       .catch(function (err) {
-        say("Could not update (" + err.message + "); will try again.");
+        say("Could not update (" + err.message + ").");
+      })
+      .then(function () {
+        inFlight = false;
+        schedule();
       });
   }
 
   function schedule() {
-    clearInterval(timer);
-    timer = running && !document.hidden ? setInterval(refresh, every) : null;
+    clearTimeout(timer);
+    timer = running && !document.hidden ? setTimeout(refresh, every) : null;
   }
 
   if (button) {
@@ -58,8 +75,9 @@
       say(running ? "Live updates on." : "Live updates paused.");
       if (running) {
         refresh();
+      } else {
+        schedule();
       }
-      schedule();
     });
   }
   document.addEventListener("visibilitychange", schedule);

@@ -15,8 +15,12 @@
   var timer = null;
   var last = "";
 
+  // The title and the start of the details are enough to find articles
+  // by; the server looks at no more than that either.
   function text() {
-    return fields.map(function (f) { return f ? f.value.trim() : ""; }).join(" ").trim();
+    var title = fields[0] ? fields[0].value.trim() : "";
+    var details = fields[1] ? fields[1].value.trim().slice(0, 300) : "";
+    return (title + " " + details).trim();
   }
 
   function look() {
