@@ -119,8 +119,11 @@ type FormField struct {
 	MaxLength int      `json:"max_length,omitempty"` // for text; 0 means 2,000
 }
 
-// FormFieldTypes are the kinds of question a form may ask.
+// formFieldTypes are the kinds of question a form may ask.
 var formFieldTypes = []string{"text", "choice", "date", "person", "ci"}
+
+// FormFieldTypes returns the types a request form's question may have.
+func FormFieldTypes() []string { return slices.Clone(formFieldTypes) }
 
 // ValidateFields checks a form's definition.
 func (e *CatalogueEntry) ValidateFields() error {

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -546,5 +547,24 @@ func TestRuleYAMLRoundTrip(t *testing.T) {
 	}
 	if _, diags := streamdef.ParseRules("new.yaml", []byte(newRuleTemplate)); streamdef.HasErrors(diags) {
 		t.Errorf("the new rule's starting text is invalid: %v", diags)
+	}
+}
+
+// TestQuestionsRoundTrip: a catalogue entry's questions, written out for
+// the editor and read back, are the same, whatever their labels and
+// choices hold.
+func TestQuestionsRoundTrip(t *testing.T) {
+	fields := []svcflow.FormField{
+		{ID: "cost-centre", Label: "Cost | centre", Type: "text", Required: true, MaxLength: 40},
+		{ID: "approval", Label: "Approval, if any", Type: "choice", Choices: []string{"Yes, with approval", "No", `back\slash`, "a|b"}},
+		{ID: "when", Label: `C:\temp\`, Type: "date"},
+	}
+	text := formatQuestions(fields)
+	got, _, problems := parseQuestions(text)
+	if len(problems) > 0 {
+		t.Fatalf("%v reading back\n%s", problems, text)
+	}
+	if !reflect.DeepEqual(got, fields) {
+		t.Errorf("read back\n%+v\nwant\n%+v\nfrom\n%s", got, fields, text)
 	}
 }

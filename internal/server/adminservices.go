@@ -302,7 +302,7 @@ func (s *Server) submitEntry(w http.ResponseWriter, r *http.Request, p *svcflow.
 }
 
 // questionTypes are the types a request form's question may have.
-var questionTypes = []string{"text", "choice", "date", "person", "ci"}
+var questionTypes = svcflow.FormFieldTypes()
 
 var maxOption = regexp.MustCompile(`^max(?:_length)?\s*[:=]\s*(\d+)$`)
 
@@ -310,8 +310,10 @@ var maxOption = regexp.MustCompile(`^max(?:_length)?\s*[:=]\s*(\d+)$`)
 //
 //	ID | LABEL | TYPE [| required] [| choices: A, B, C] [| max: N]
 //
-// Blank lines and lines starting with # are skipped. It returns the
-// questions, the line of each, and every problem by line.
+// A backslash keeps the next character as text: \| in a label or a
+// choice, \, in a choice, \\ for a backslash. Blank lines and lines
+// starting with # are skipped. It returns the questions, the line of each,
+// and every problem by line.
 func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 	var fields []svcflow.FormField
 	var lines []int
@@ -325,7 +327,7 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 		bad := func(format string, args ...any) {
 			problems = append(problems, sourceProblem{Line: n, Message: fmt.Sprintf(format, args...)})
 		}
-		parts := strings.Split(trimmed, "|")
+		parts := splitUnescaped(trimmed, '|')
 		for i := range parts {
 			parts[i] = strings.TrimSpace(parts[i])
 		}
@@ -333,7 +335,7 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 			bad("expected at least ID | LABEL | TYPE, got %d part(s)", len(parts))
 			continue
 		}
-		f := svcflow.FormField{ID: parts[0], Label: parts[1], Type: strings.ToLower(parts[2])}
+		f := svcflow.FormField{ID: parts[0], Label: unescape(parts[1]), Type: strings.ToLower(parts[2])}
 		ok := true
 		if f.Label == "" {
 			bad("the question %q has no label", f.ID)
@@ -349,7 +351,11 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 			case lower == "required":
 				f.Required = true
 			case strings.HasPrefix(lower, "choices:") || strings.HasPrefix(lower, "choices="):
-				f.Choices = splitList(opt[len("choices:"):])
+				for _, c := range splitUnescaped(opt[len("choices:"):], ',') {
+					if c = strings.TrimSpace(c); c != "" {
+						f.Choices = append(f.Choices, unescape(c))
+					}
+				}
 			case maxOption.MatchString(lower):
 				f.MaxLength, _ = strconv.Atoi(maxOption.FindStringSubmatch(lower)[1])
 			case lower == "":
@@ -370,17 +376,79 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 func formatQuestions(fields []svcflow.FormField) string {
 	var b strings.Builder
 	for _, f := range fields {
-		fmt.Fprintf(&b, "%s | %s | %s", f.ID, f.Label, f.Type)
+		fmt.Fprintf(&b, "%s | %s | %s", f.ID, escapeQuestion(f.Label, "|"), f.Type)
 		if f.Required {
 			b.WriteString(" | required")
 		}
 		if len(f.Choices) > 0 {
-			b.WriteString(" | choices: " + strings.Join(f.Choices, ", "))
+			choices := make([]string, len(f.Choices))
+			for i, c := range f.Choices {
+				choices[i] = escapeQuestion(c, "|,")
+			}
+			b.WriteString(" | choices: " + strings.Join(choices, ", "))
 		}
 		if f.MaxLength > 0 {
 			fmt.Fprintf(&b, " | max: %d", f.MaxLength)
 		}
 		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// splitUnescaped splits s at each sep that no backslash keeps as text,
+// leaving the escapes in the parts for unescape.
+func splitUnescaped(s string, sep rune) []string {
+	var parts []string
+	var cur strings.Builder
+	esc := false
+	for _, r := range s {
+		switch {
+		case esc:
+			cur.WriteRune('\\')
+			cur.WriteRune(r)
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == sep:
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if esc {
+		cur.WriteRune('\\')
+	}
+	return append(parts, cur.String())
+}
+
+// unescape drops the backslash before each character it keeps as text.
+func unescape(s string) string {
+	var b strings.Builder
+	esc := false
+	for _, r := range s {
+		if r == '\\' && !esc {
+			esc = true
+			continue
+		}
+		b.WriteRune(r)
+		esc = false
+	}
+	if esc {
+		b.WriteRune('\\')
+	}
+	return b.String()
+}
+
+// escapeQuestion puts a backslash before each backslash and special
+// character of s, for parseQuestions to read back.
+func escapeQuestion(s, specials string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\\' || strings.ContainsRune(specials, r) {
+			b.WriteRune('\\')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }
