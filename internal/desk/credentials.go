@@ -17,6 +17,8 @@ const (
 
 // SetPassword stores a password hash (computed by the caller) for a person;
 // admins may set anyone's, people their own, and a nil actor is the system.
+// It ends the person's browser sessions, so that a reset shuts out whoever
+// signed in with the old password.
 func (d *Desk) SetPassword(ctx context.Context, actor *svcflow.Person, person, hash string) error {
 	if actor != nil && actor.ID != person {
 		if err := admin(actor); err != nil {

@@ -265,6 +265,8 @@ type IdempotentRecord struct {
 // Credentials stores passwords, tokens, sessions and idempotency keys.
 // SetPassword and PutToken write a configuration event (never the secret).
 type Credentials interface {
+	// SetPassword also ends the person's browser sessions, in the same
+	// transaction.
 	SetPassword(ctx context.Context, person, hash string, event svcflow.Event) error
 	PasswordHash(ctx context.Context, person string) (string, error)
 	PutToken(ctx context.Context, t Token, event svcflow.Event) error

@@ -20,6 +20,9 @@ func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.
 			ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
 			return fmt.Errorf("set password of %s: %w", person, err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE person = $1`, person); err != nil {
+			return fmt.Errorf("end the sessions of %s: %w", person, err)
+		}
 		return appendConfigEvent(ctx, tx, e)
 	})
 }

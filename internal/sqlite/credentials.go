@@ -18,6 +18,9 @@ func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.
 			ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
 			return fmt.Errorf("set password of %s: %w", person, err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person = ?`, person); err != nil {
+			return fmt.Errorf("end the sessions of %s: %w", person, err)
+		}
 		return s.appendConfigEvent(ctx, tx, e)
 	})
 }

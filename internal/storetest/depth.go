@@ -146,6 +146,31 @@ func testErase(t *testing.T, s desk.Store) {
 	}
 }
 
+// testPasswordEndsSessions: setting a person's password ends their
+// browser sessions in the same transaction, and nobody else's.
+func testPasswordEndsSessions(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	expires := f.desk.Now().Add(time.Hour)
+	for _, sess := range []desk.Session{{Hash: "ursula-1", Person: "ursula", CSRF: "a", Expires: expires},
+		{Hash: "ursula-2", Person: "ursula", CSRF: "b", Expires: expires}, {Hash: "admin-1", Person: f.admin.ID, CSRF: "c", Expires: expires}} {
+		if err := f.desk.StartSession(ctx, sess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.desk.SetPassword(ctx, f.admin, "ursula", "a new hash"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"ursula-1", "ursula-2"} {
+		if _, _, err := f.desk.PersonBySession(ctx, h); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("session %s after the password was set: %v, want not found", h, err)
+		}
+	}
+	if p, _, err := f.desk.PersonBySession(ctx, "admin-1"); err != nil || p.ID != f.admin.ID {
+		t.Errorf("another person's session: %v, %v", p, err)
+	}
+}
+
 func testSLAMarks(t *testing.T, s desk.Store) {
 	f := newFixture(t, s)
 	ctx := context.Background()

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"CMDB", testCMDB},
 		{"Import", testImport},
 		{"Erase", testErase},
+		{"PasswordEndsSessions", testPasswordEndsSessions},
 		{"SLAMarks", testSLAMarks},
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
