@@ -280,7 +280,8 @@ func dashPresets(q url.Values, now time.Time) []navLink {
 		from := ""
 		if days > 0 {
 			label = fmt.Sprintf("Last %d days", days)
-			from = now.UTC().AddDate(0, 0, -days).Format(time.DateOnly)
+			// Today and the days before it: seven calendar days in all.
+			from = now.UTC().AddDate(0, 0, -(days - 1)).Format(time.DateOnly)
 			p.Set("from", from)
 		}
 		href := "/dashboards"
