@@ -132,7 +132,7 @@ func (s *Server) boardPull(w http.ResponseWriter, r *http.Request, p *svcflow.Pe
 	}
 	_, err = s.desk.PullItem(r.Context(), p, r.PostFormValue("item"), version)
 	if code := svcflow.ErrorCodeOf(err); code == svcflow.ErrConflict || code == svcflow.ErrForbidden || code == svcflow.ErrNotFound {
-		return s.renderBoard(w, r, p, sess, http.StatusConflict, err.Error())
+		return s.renderBoard(w, r, p, sess, http.StatusConflict, capitalize(err.Error())+".")
 	}
 	if err != nil {
 		return err

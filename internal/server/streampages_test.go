@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // liveCount reads a step's count ("queue" or "in-progress") from the live
@@ -137,5 +138,26 @@ func TestStaffFormsNeedTheirVersion(t *testing.T) {
 	_, page = req.do("GET", "/", nil)
 	if res, _ := req.do("POST", "/work/service-desk/pull", url.Values{"csrf_token": {csrf(t, page)}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a requester pulling: %d, want 403", res.StatusCode)
+	}
+}
+
+func TestSLACountdown(t *testing.T) {
+	now := t0
+	for _, tc := range []struct {
+		due         time.Duration
+		text, state string
+	}{
+		{23*time.Hour + 17*time.Minute + 40*time.Second, "due in 23 h 18 min", "ok"},
+		{45 * time.Minute, "due in 45 min", "warning"},
+		{-(26*time.Hour + 5*time.Minute), "overdue by 1 d 2 h", "breached"},
+		{50 * time.Hour, "due in 2 d 2 h", "ok"},
+	} {
+		text, state := slaCountdown(now.Add(tc.due), now)
+		if text != tc.text || state != tc.state {
+			t.Errorf("due in %v: %q %q, want %q %q", tc.due, text, state, tc.text, tc.state)
+		}
+	}
+	if text, state := slaCountdown(time.Time{}, now); text != "" || state != "" {
+		t.Errorf("no SLA: %q %q", text, state)
 	}
 }

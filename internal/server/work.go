@@ -121,10 +121,15 @@ func slaCountdown(due, now time.Time) (string, string) {
 
 // roundDuration shows a duration to the minute, or to the hour past a day.
 func roundDuration(d time.Duration) string {
-	if d >= 24*time.Hour {
-		return fmt.Sprintf("%dd %dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d d %d h", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d h %d min", hours, mins)
 	}
-	return d.Round(time.Minute).String()
+	return fmt.Sprintf("%d min", mins)
 }
 
 func (s *Server) pullSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
