@@ -132,7 +132,7 @@ func BenchmarkPages(b *testing.B) {
 		{"live-map", staff, "/streams/restore-live-service"},
 		{"board", staff, "/streams/restore-live-service/board"},
 		{"stream-design", staff, "/streams/restore-live-service/design"},
-		{"observed-flow", staff, "/streams/restore-live-service/flow"},
+		{"observed-flow", mgr, "/streams/restore-live-service/flow"},
 		{"improvements", staff, "/improvements"},
 		{"improvement", staff, "/improvements/" + imps[0].Item.ID},
 		{"article", staff, "/knowledge/" + arts[0].ID},
