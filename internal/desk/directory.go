@@ -35,7 +35,7 @@ func checkID(field, id string) error {
 
 // SavePerson creates or updates a person (admins only; nil actor is the
 // system, for set-up and imports).
-func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow.Person) error {
+func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow.Person, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -57,7 +57,8 @@ func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow
 	if p.Created.IsZero() {
 		p.Created = d.now()
 	}
-	err = d.store.PutPerson(ctx, p, d.configEvent(actor, EventPersonSaved, p.ID))
+	ev := d.configEvent(actor, EventPersonSaved, p.ID)
+	err = d.putConfig(ctx, ConfigPerson, p.ID, p, pre, ev, func() error { return d.store.PutPerson(ctx, p, ev) })
 	if errors.Is(err, ErrConflict) {
 		return svcflow.FieldErrorf("email", "%s is already used by another person", p.Email)
 	}
@@ -65,7 +66,7 @@ func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow
 }
 
 // SaveTeam creates or updates a team.
-func (d *Desk) SaveTeam(ctx context.Context, actor *svcflow.Person, t *svcflow.Team) error {
+func (d *Desk) SaveTeam(ctx context.Context, actor *svcflow.Person, t *svcflow.Team, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -85,11 +86,12 @@ func (d *Desk) SaveTeam(ctx context.Context, actor *svcflow.Person, t *svcflow.T
 	if t.Created.IsZero() {
 		t.Created = d.now()
 	}
-	return d.store.PutTeam(ctx, t, d.configEvent(actor, EventTeamSaved, t.ID))
+	ev := d.configEvent(actor, EventTeamSaved, t.ID)
+	return d.putConfig(ctx, ConfigTeam, t.ID, t, pre, ev, func() error { return d.store.PutTeam(ctx, t, ev) })
 }
 
 // SaveOrganisation creates or updates an organisation.
-func (d *Desk) SaveOrganisation(ctx context.Context, actor *svcflow.Person, o *svcflow.Organisation) error {
+func (d *Desk) SaveOrganisation(ctx context.Context, actor *svcflow.Person, o *svcflow.Organisation, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -104,11 +106,12 @@ func (d *Desk) SaveOrganisation(ctx context.Context, actor *svcflow.Person, o *s
 	if o.Created.IsZero() {
 		o.Created = d.now()
 	}
-	return d.store.PutOrganisation(ctx, o, d.configEvent(actor, EventOrgSaved, o.ID))
+	ev := d.configEvent(actor, EventOrgSaved, o.ID)
+	return d.putConfig(ctx, ConfigOrganisation, o.ID, o, pre, ev, func() error { return d.store.PutOrganisation(ctx, o, ev) })
 }
 
 // SaveService creates or updates a service and its catalogue.
-func (d *Desk) SaveService(ctx context.Context, actor *svcflow.Person, s *svcflow.Service) error {
+func (d *Desk) SaveService(ctx context.Context, actor *svcflow.Person, s *svcflow.Service, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -138,7 +141,8 @@ func (d *Desk) SaveService(ctx context.Context, actor *svcflow.Person, s *svcflo
 	if s.Created.IsZero() {
 		s.Created = d.now()
 	}
-	return d.store.PutService(ctx, s, d.configEvent(actor, EventServiceSaved, s.ID))
+	ev := d.configEvent(actor, EventServiceSaved, s.ID)
+	return d.putConfig(ctx, ConfigService, s.ID, s, pre, ev, func() error { return d.store.PutService(ctx, s, ev) })
 }
 
 // Person loads a person by id.

@@ -62,7 +62,7 @@ func checkRule(r *svcflow.Rule) error {
 }
 
 // SaveRule creates or replaces a rule (admins), with a configuration event.
-func (d *Desk) SaveRule(ctx context.Context, actor *svcflow.Person, r *svcflow.Rule) error {
+func (d *Desk) SaveRule(ctx context.Context, actor *svcflow.Person, r *svcflow.Rule, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -71,10 +71,13 @@ func (d *Desk) SaveRule(ctx context.Context, actor *svcflow.Person, r *svcflow.R
 	if err := checkRule(r); err != nil {
 		return err
 	}
-	if err := d.store.PutRule(ctx, r, d.configEvent(actor, EventRuleSaved, r.ID)); err != nil {
-		return fmt.Errorf("save rule %s: %w", r.ID, err)
+	ev := d.configEvent(actor, EventRuleSaved, r.ID)
+	err := d.putConfig(ctx, ConfigRule, r.ID, r, pre, ev, func() error { return d.store.PutRule(ctx, r, ev) })
+	var de *svcflow.Error
+	if err == nil || errors.As(err, &de) {
+		return err
 	}
-	return nil
+	return fmt.Errorf("save rule %s: %w", r.ID, err)
 }
 
 // Rule returns one rule (managers and admins).

@@ -34,7 +34,7 @@ func (d *Desk) SaveCalendar(ctx context.Context, actor *svcflow.Person, c *svcfl
 }
 
 // SaveSLAPolicy creates or updates an SLA policy (admins); its calendar must exist.
-func (d *Desk) SaveSLAPolicy(ctx context.Context, actor *svcflow.Person, p *svcflow.SLAPolicy) error {
+func (d *Desk) SaveSLAPolicy(ctx context.Context, actor *svcflow.Person, p *svcflow.SLAPolicy, pre ...Precondition) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -59,7 +59,8 @@ func (d *Desk) SaveSLAPolicy(ctx context.Context, actor *svcflow.Person, p *svcf
 			return svcflow.FieldErrorf("calendar", "no calendar %q", p.Calendar)
 		}
 	}
-	return d.store.PutSLAPolicy(ctx, p, d.configEvent(actor, EventSLAPolicySaved, p.ID))
+	ev := d.configEvent(actor, EventSLAPolicySaved, p.ID)
+	return d.putConfig(ctx, ConfigSLAPolicy, p.ID, p, pre, ev, func() error { return d.store.PutSLAPolicy(ctx, p, ev) })
 }
 
 // slaContext is what SLA computations share: policies, calendars and the

@@ -174,6 +174,11 @@ type Directory interface {
 	PutOrganisation(ctx context.Context, o *svcflow.Organisation, event svcflow.Event) error
 	Organisations(ctx context.Context) ([]*svcflow.Organisation, error)
 	PutTeam(ctx context.Context, t *svcflow.Team, event svcflow.Event) error
+	// PutConfigIf saves a configuration object as its Put method does, in
+	// one transaction with a look at the object stored now: accepts gets
+	// its JSON (nil when there is none), and a false answer makes the save
+	// ErrChanged, with nothing written.
+	PutConfigIf(ctx context.Context, kind ConfigKind, id string, v any, accepts func(stored []byte) bool, event svcflow.Event) error
 	Teams(ctx context.Context) ([]*svcflow.Team, error)
 	PutPerson(ctx context.Context, p *svcflow.Person, event svcflow.Event) error
 	Person(ctx context.Context, id string) (*svcflow.Person, error)

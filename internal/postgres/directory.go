@@ -28,21 +28,69 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", table, id, err)
 	}
+	return s.tx(ctx, func(tx pgx.Tx) error { return putJSONTx(ctx, tx, table, id, data, event) })
+}
+
+func putJSONTx(ctx context.Context, tx pgx.Tx, table, id string, data []byte, event svcflow.Event) error {
+	if err := upsertJSON(ctx, tx, table, id, data); err != nil {
+		return err
+	}
+	if slaInputs[table] {
+		// The generation first: its row lock makes a concurrent save of
+		// schedules wait, then see the new generation and save nothing.
+		if _, err := tx.Exec(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'sla_generation'`); err != nil {
+			return fmt.Errorf("move the SLA generation on: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sla_schedule`); err != nil {
+			return fmt.Errorf("clear the SLA schedule: %w", err)
+		}
+	}
+	return appendConfigEvent(ctx, tx, event)
+}
+
+// configTables are where each kind of configuration object is kept, and
+// the column holding its JSON.
+var configTables = map[desk.ConfigKind][2]string{
+	desk.ConfigPerson: {"people", "data"}, desk.ConfigTeam: {"teams", "data"}, desk.ConfigOrganisation: {"organisations", "data"},
+	desk.ConfigService: {"services", "data"}, desk.ConfigSLAPolicy: {"sla_policies", "data"}, desk.ConfigRule: {"rules", "definition"},
+}
+
+// PutConfigIf saves a configuration object when accepts takes the one
+// stored now. A transaction lock on the object's name serialises the
+// conditional saves of one object across instances, also while it does
+// not exist yet (there is no row to lock then).
+func (s *Store) PutConfigIf(ctx context.Context, kind desk.ConfigKind, id string, v any, accepts func([]byte) bool, event svcflow.Event) error {
+	where, ok := configTables[kind]
+	if !ok {
+		return fmt.Errorf("save %s %s: unknown kind of configuration", kind, id)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", kind, id, err)
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if err := upsertJSON(ctx, tx, table, id, data); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "config:"+where[0]+":"+id); err != nil {
+			return fmt.Errorf("lock %s %s: %w", kind, id, err)
 		}
-		if slaInputs[table] {
-			// The generation first: its row lock makes a concurrent save of
-			// schedules wait, then see the new generation and save nothing.
-			if _, err := tx.Exec(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'sla_generation'`); err != nil {
-				return fmt.Errorf("move the SLA generation on: %w", err)
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM sla_schedule`); err != nil {
-				return fmt.Errorf("clear the SLA schedule: %w", err)
-			}
+		var stored *string
+		err := tx.QueryRow(ctx, `SELECT `+where[1]+`::text FROM `+where[0]+` WHERE id = $1`, id).Scan(&stored)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load %s %s: %w", kind, id, err)
 		}
-		return appendConfigEvent(ctx, tx, event)
+		var cur []byte
+		if stored != nil {
+			cur = []byte(*stored)
+		}
+		if !accepts(cur) {
+			return desk.ErrChanged
+		}
+		switch kind {
+		case desk.ConfigPerson:
+			return putPersonTx(ctx, tx, v.(*svcflow.Person), event)
+		case desk.ConfigRule:
+			return putRuleTx(ctx, tx, id, data, event)
+		}
+		return putJSONTx(ctx, tx, where[0], id, data, event)
 	})
 }
 
@@ -118,16 +166,18 @@ func upsertPerson(ctx context.Context, tx pgx.Tx, p *svcflow.Person) error {
 
 // PutPerson saves a person; an email already used by another person is a conflict.
 func (s *Store) PutPerson(ctx context.Context, p *svcflow.Person, e svcflow.Event) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		err := upsertPerson(ctx, tx, p)
-		if isUniqueViolation(err) {
-			return desk.ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("save person %s: %w", p.ID, err)
-		}
-		return appendConfigEvent(ctx, tx, e)
-	})
+	return s.tx(ctx, func(tx pgx.Tx) error { return putPersonTx(ctx, tx, p, e) })
+}
+
+func putPersonTx(ctx context.Context, tx pgx.Tx, p *svcflow.Person, e svcflow.Event) error {
+	err := upsertPerson(ctx, tx, p)
+	if isUniqueViolation(err) {
+		return desk.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("save person %s: %w", p.ID, err)
+	}
+	return appendConfigEvent(ctx, tx, e)
 }
 
 func (s *Store) personWhere(ctx context.Context, cond, v string) (*svcflow.Person, error) {

@@ -19,14 +19,16 @@ func (s *Store) PutRule(ctx context.Context, r *svcflow.Rule, e svcflow.Event) e
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO rules (id, definition) VALUES ($1, $2)
-			ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`, r.ID, string(def))
-		if err != nil {
-			return fmt.Errorf("save rule %s: %w", r.ID, err)
-		}
-		return appendConfigEvent(ctx, tx, e)
-	})
+	return s.tx(ctx, func(tx pgx.Tx) error { return putRuleTx(ctx, tx, r.ID, def, e) })
+}
+
+func putRuleTx(ctx context.Context, tx pgx.Tx, id string, def []byte, e svcflow.Event) error {
+	_, err := tx.Exec(ctx, `INSERT INTO rules (id, definition) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`, id, string(def))
+	if err != nil {
+		return fmt.Errorf("save rule %s: %w", id, err)
+	}
+	return appendConfigEvent(ctx, tx, e)
 }
 
 func decodeRule(def string) (*svcflow.Rule, error) {

@@ -112,12 +112,13 @@ func (s *Server) adminOrgAdd(w http.ResponseWriter, r *http.Request, p *svcflow.
 	if find(os, o.ID, func(x *svcflow.Organisation) string { return x.ID }) != nil {
 		errs["id"] = "an organisation " + o.ID + " exists already; edit it from the list"
 	}
-	return s.saveOrg(w, r, p, sess, o, f, errs, false)
+	return s.saveOrg(w, r, p, sess, o, f, errs, desk.Precondition{New: true})
 }
 
-func (s *Server) saveOrg(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, o *svcflow.Organisation, f orgForm, errs map[string]string, editing bool) error {
+func (s *Server) saveOrg(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, o *svcflow.Organisation, f orgForm, errs map[string]string, pre desk.Precondition) error {
+	editing := !pre.New
 	if len(errs) == 0 {
-		err := s.desk.SaveOrganisation(r.Context(), p, o)
+		err := s.desk.SaveOrganisation(r.Context(), p, o, pre)
 		if err == nil {
 			seeOther(w, r, "/admin/organisations", o.ID)
 			return nil
@@ -162,9 +163,10 @@ func (s *Server) adminOrgSave(w http.ResponseWriter, r *http.Request, p *svcflow
 	if r.PostFormValue("version") != formVersion(o) {
 		return s.showOrgs(w, r, p, sess, http.StatusConflict, orgFormOf(o), true, "", staleNotice)
 	}
+	prev := *o
 	f, errs := readOrg(r, o)
 	f.Action = "/admin/organisations/" + o.ID
-	return s.saveOrg(w, r, p, sess, o, f, errs, true)
+	return s.saveOrg(w, r, p, sess, o, f, errs, desk.Precondition{Prev: &prev})
 }
 
 // ---- teams
@@ -243,12 +245,13 @@ func (s *Server) adminTeamAdd(w http.ResponseWriter, r *http.Request, p *svcflow
 	if find(ts, t.ID, func(x *svcflow.Team) string { return x.ID }) != nil {
 		errs["id"] = "a team " + t.ID + " exists already; edit it from the list"
 	}
-	return s.saveTeam(w, r, p, sess, t, f, errs, false)
+	return s.saveTeam(w, r, p, sess, t, f, errs, desk.Precondition{New: true})
 }
 
-func (s *Server) saveTeam(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, t *svcflow.Team, f teamForm, errs map[string]string, editing bool) error {
+func (s *Server) saveTeam(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, t *svcflow.Team, f teamForm, errs map[string]string, pre desk.Precondition) error {
+	editing := !pre.New
 	if len(errs) == 0 {
-		err := s.desk.SaveTeam(r.Context(), p, t)
+		err := s.desk.SaveTeam(r.Context(), p, t, pre)
 		if err == nil {
 			seeOther(w, r, "/admin/teams", t.ID)
 			return nil
@@ -293,9 +296,10 @@ func (s *Server) adminTeamSave(w http.ResponseWriter, r *http.Request, p *svcflo
 	if r.PostFormValue("version") != formVersion(t) {
 		return s.showTeams(w, r, p, sess, http.StatusConflict, teamFormOf(t), true, "", staleNotice)
 	}
+	prev := *t
 	f := readTeam(r, t)
 	f.Action = "/admin/teams/" + t.ID
-	return s.saveTeam(w, r, p, sess, t, f, map[string]string{}, true)
+	return s.saveTeam(w, r, p, sess, t, f, map[string]string{}, desk.Precondition{Prev: &prev})
 }
 
 // ---- people
@@ -410,15 +414,16 @@ func (s *Server) adminPersonAdd(w http.ResponseWriter, r *http.Request, p *svcfl
 	if _, err := s.desk.Store().Person(r.Context(), x.ID); err == nil {
 		errs["id"] = "a person " + x.ID + " exists already; edit them from the list"
 	}
-	return s.savePerson(w, r, p, sess, x, f, hash, errs, false)
+	return s.savePerson(w, r, p, sess, x, f, hash, errs, desk.Precondition{New: true})
 }
 
-func (s *Server) savePerson(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, x *svcflow.Person, f personForm, hash string, errs map[string]string, editing bool) error {
+func (s *Server) savePerson(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, x *svcflow.Person, f personForm, hash string, errs map[string]string, pre desk.Precondition) error {
+	editing := !pre.New
 	if err := s.checkPersonRefs(r, x, errs); err != nil {
 		return err
 	}
 	if len(errs) == 0 {
-		err := s.desk.SavePerson(r.Context(), p, x)
+		err := s.desk.SavePerson(r.Context(), p, x, pre)
 		if err == nil && hash != "" {
 			err = s.desk.SetPassword(r.Context(), p, x.ID, hash)
 		}
@@ -466,11 +471,12 @@ func (s *Server) adminPersonSave(w http.ResponseWriter, r *http.Request, p *svcf
 	if r.PostFormValue("version") != formVersion(x) {
 		return s.showPeople(w, r, p, sess, http.StatusConflict, personFormOf(x), true, "", staleNotice)
 	}
+	prev := *x
 	f, hash, errs := readPerson(r, x)
 	f.Action = "/admin/people/" + x.ID
 	if x.ID == p.ID && x.Role != svcflow.RoleAdmin {
 		// Another admin can do it; this keeps an installation from losing its last one by a slip.
 		errs["role"] = "you cannot take away your own admin role; ask another admin"
 	}
-	return s.savePerson(w, r, p, sess, x, f, hash, errs, true)
+	return s.savePerson(w, r, p, sess, x, f, hash, errs, desk.Precondition{Prev: &prev})
 }

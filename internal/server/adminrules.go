@@ -285,7 +285,11 @@ func (s *Server) adminRuleSubmit(w http.ResponseWriter, r *http.Request, p *svcf
 		e.DryRun = rep
 		return s.showRule(w, r, p, sess, http.StatusOK, e, "")
 	}
-	if err := s.desk.SaveRule(r.Context(), p, ru); err != nil {
+	pre := desk.Precondition{New: true}
+	if stored != nil {
+		pre = desk.Precondition{Prev: stored}
+	}
+	if err := s.desk.SaveRule(r.Context(), p, ru, pre); err != nil {
 		fp, ok := problemsOf(err)
 		if !ok {
 			return err

@@ -93,7 +93,7 @@ func (s *Server) adminServiceAdd(w http.ResponseWriter, r *http.Request, p *svcf
 	errs := map[string]string{}
 	if find(existing, sv.ID, func(x *svcflow.Service) string { return x.ID }) != nil {
 		errs["id"] = "a service " + sv.ID + " exists already; edit it from the list"
-	} else if err := s.desk.SaveService(r.Context(), p, sv); err == nil {
+	} else if err := s.desk.SaveService(r.Context(), p, sv, desk.Precondition{New: true}); err == nil {
 		seeOther(w, r, "/admin/services/"+sv.ID, sv.ID)
 		return nil
 	} else if fp, ok := problemsOf(err); !ok {
@@ -133,7 +133,7 @@ func (s *Server) adminServiceSave(w http.ResponseWriter, r *http.Request, p *svc
 	shown := *sv
 	f := readService(r, sv)
 	f.Action = "/admin/services/" + sv.ID
-	err = s.desk.SaveService(r.Context(), p, sv)
+	err = s.desk.SaveService(r.Context(), p, sv, desk.Precondition{Prev: &shown})
 	if err == nil {
 		seeOther(w, r, "/admin/services/"+sv.ID, sv.ID)
 		return nil
@@ -276,12 +276,17 @@ func (s *Server) submitEntry(w http.ResponseWriter, r *http.Request, p *svcflow.
 		f.Source = newSourceView(f.Questions, qerrs)
 	}
 	if len(f.Errors) == 0 {
+		// The service as loaded is what the save is conditional on: a
+		// change to it meanwhile, to this entry or another, refuses the
+		// save rather than losing that change.
+		prev := *sv
+		prev.Catalogue = slices.Clone(sv.Catalogue)
 		if isNew {
 			sv.Catalogue = append(sv.Catalogue, e)
 		} else {
 			sv.Catalogue[i] = e
 		}
-		err := s.desk.SaveService(r.Context(), p, sv)
+		err := s.desk.SaveService(r.Context(), p, sv, desk.Precondition{Prev: &prev})
 		if err == nil {
 			seeOther(w, r, "/admin/services/"+sv.ID, sv.ID+"/"+e.ID)
 			return nil

@@ -200,12 +200,13 @@ func (s *Server) adminSLAAdd(w http.ResponseWriter, r *http.Request, p *svcflow.
 	if find(ps, pol.ID, func(x *svcflow.SLAPolicy) string { return x.ID }) != nil {
 		errs["id"] = "a policy " + pol.ID + " exists already; edit it from the list"
 	}
-	return s.saveSLA(w, r, p, sess, pol, f, errs, false)
+	return s.saveSLA(w, r, p, sess, pol, f, errs, desk.Precondition{New: true})
 }
 
-func (s *Server) saveSLA(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, pol *svcflow.SLAPolicy, f slaForm, errs map[string]string, editing bool) error {
+func (s *Server) saveSLA(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session, pol *svcflow.SLAPolicy, f slaForm, errs map[string]string, pre desk.Precondition) error {
+	editing := !pre.New
 	if len(errs) == 0 {
-		err := s.desk.SaveSLAPolicy(r.Context(), p, pol)
+		err := s.desk.SaveSLAPolicy(r.Context(), p, pol, pre)
 		if err == nil {
 			seeOther(w, r, "/admin/sla", pol.ID)
 			return nil
@@ -252,9 +253,10 @@ func (s *Server) adminSLASave(w http.ResponseWriter, r *http.Request, p *svcflow
 	if r.PostFormValue("version") != formVersion(pol) {
 		return s.showSLA(w, r, p, sess, http.StatusConflict, slaFormOf(pol), true, "", staleNotice)
 	}
+	prev := *pol
 	f, errs := readSLA(r, pol)
 	f.Action = "/admin/sla/" + pol.ID
-	return s.saveSLA(w, r, p, sess, pol, f, errs, true)
+	return s.saveSLA(w, r, p, sess, pol, f, errs, desk.Precondition{Prev: &prev})
 }
 
 // slaTargetsText says a policy's targets in a line, for the list.

@@ -17,21 +17,61 @@ func (s *Store) putJSON(ctx context.Context, table, id string, v any, event svcf
 	if err != nil {
 		return err
 	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putJSONTx(ctx, tx, table, id, data, event) })
+}
+
+func (s *Store) putJSONTx(ctx context.Context, tx *sql.Tx, table, id string, data []byte, event svcflow.Event) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, data); err != nil {
+		return fmt.Errorf("save %s %s: %w", table, id, err)
+	}
+	if slaInputs[table] {
+		// The generation first: its row lock makes a concurrent save of
+		// schedules wait, then see the new generation and save nothing.
+		if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'sla_generation'`); err != nil {
+			return fmt.Errorf("move the SLA generation on: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sla_schedule`); err != nil {
+			return fmt.Errorf("clear the SLA schedule: %w", err)
+		}
+	}
+	return s.appendConfigEvent(ctx, tx, event)
+}
+
+// configTables are where each kind of configuration object is kept, and
+// the column holding its JSON.
+var configTables = map[desk.ConfigKind][2]string{
+	desk.ConfigPerson: {"people", "data"}, desk.ConfigTeam: {"teams", "data"}, desk.ConfigOrganisation: {"organisations", "data"},
+	desk.ConfigService: {"services", "data"}, desk.ConfigSLAPolicy: {"sla_policies", "data"}, desk.ConfigRule: {"rules", "definition"},
+}
+
+// PutConfigIf saves a configuration object when accepts takes the one
+// stored now; the store's single writer makes the look and the save one
+// step.
+func (s *Store) PutConfigIf(ctx context.Context, kind desk.ConfigKind, id string, v any, accepts func([]byte) bool, event svcflow.Event) error {
+	where, ok := configTables[kind]
+	if !ok {
+		return fmt.Errorf("save %s %s: unknown kind of configuration", kind, id)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, data); err != nil {
-			return fmt.Errorf("save %s %s: %w", table, id, err)
+		var stored []byte
+		err := tx.QueryRowContext(ctx, `SELECT `+where[1]+` FROM `+where[0]+` WHERE id = ?`, id).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load %s %s: %w", kind, id, err)
 		}
-		if slaInputs[table] {
-			// The generation first: its row lock makes a concurrent save of
-			// schedules wait, then see the new generation and save nothing.
-			if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'sla_generation'`); err != nil {
-				return fmt.Errorf("move the SLA generation on: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sla_schedule`); err != nil {
-				return fmt.Errorf("clear the SLA schedule: %w", err)
-			}
+		if !accepts(stored) {
+			return desk.ErrChanged
 		}
-		return s.appendConfigEvent(ctx, tx, event)
+		switch kind {
+		case desk.ConfigPerson:
+			return s.putPersonTx(ctx, tx, v.(*svcflow.Person), data, event)
+		case desk.ConfigRule:
+			return s.putRuleTx(ctx, tx, id, data, event)
+		}
+		return s.putJSONTx(ctx, tx, where[0], id, data, event)
 	})
 }
 
@@ -96,17 +136,19 @@ func (s *Store) PutPerson(ctx context.Context, p *svcflow.Person, e svcflow.Even
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, data) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, data = excluded.data`, p.ID, p.Email, data)
-		if isUniqueViolation(err) {
-			return desk.ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("save person %s: %w", p.ID, err)
-		}
-		return s.appendConfigEvent(ctx, tx, e)
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putPersonTx(ctx, tx, p, data, e) })
+}
+
+func (s *Store) putPersonTx(ctx context.Context, tx *sql.Tx, p *svcflow.Person, data []byte, e svcflow.Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO people (id, email, data) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET email = excluded.email, data = excluded.data`, p.ID, p.Email, data)
+	if isUniqueViolation(err) {
+		return desk.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("save person %s: %w", p.ID, err)
+	}
+	return s.appendConfigEvent(ctx, tx, e)
 }
 
 func (s *Store) personWhere(ctx context.Context, col, v string) (*svcflow.Person, error) {

@@ -18,14 +18,16 @@ func (s *Store) PutRule(ctx context.Context, r *svcflow.Rule, e svcflow.Event) e
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO rules (id, definition) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`, r.ID, string(def))
-		if err != nil {
-			return fmt.Errorf("save rule %s: %w", r.ID, err)
-		}
-		return s.appendConfigEvent(ctx, tx, e)
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putRuleTx(ctx, tx, r.ID, def, e) })
+}
+
+func (s *Store) putRuleTx(ctx context.Context, tx *sql.Tx, id string, def []byte, e svcflow.Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO rules (id, definition) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`, id, string(def))
+	if err != nil {
+		return fmt.Errorf("save rule %s: %w", id, err)
+	}
+	return s.appendConfigEvent(ctx, tx, e)
 }
 
 func decodeRule(def string) (*svcflow.Rule, error) {

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Import", testImport},
 		{"Erase", testErase},
 		{"PasswordEndsSessions", testPasswordEndsSessions},
+		{"ConfigPreconditions", testConfigPreconditions},
 		{"SLAMarks", testSLAMarks},
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
