@@ -729,7 +729,8 @@ func (s *Server) improvementSubmit(w http.ResponseWriter, r *http.Request, p *sv
 	errs := map[string]string{}
 	patch := desk.RegisterPatch{ProblemObserved: regPtr(v["problem_observed"]), ProposedAction: regPtr(v["proposed_action"]),
 		ExpectedOutcome: regPtr(v["expected_outcome"]), Owner: regPtr(v["owner"])}
-	if t := regParseDate(v, "target_date", errs); !t.IsZero() {
+	if t := regParseDate(v, "target_date", errs); !t.IsZero() || r.PostForm.Has("target_date") && strings.TrimSpace(v["target_date"]) == "" {
+		// An emptied date clears it.
 		patch.TargetDate = &t
 	}
 	if cur.Register.Baseline == nil && r.PostForm.Has("criterion.metric") {

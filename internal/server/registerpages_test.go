@@ -337,6 +337,20 @@ func TestImprovementEditStale(t *testing.T) {
 		t.Errorf("a stale form changed the entry: %+v", v.Register)
 	}
 
+	// A date set, then emptied, is cleared.
+	for _, date := range []string{"2030-01-01", ""} {
+		_, page = b.do("GET", "/improvements/"+proposed, nil)
+		form = formValues(t, page, `action="/improvements/`+proposed+`"`)
+		form.Set("target_date", date)
+		if res, page := b.do("POST", "/improvements/"+proposed, form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("target date %q: %d\n%s", date, res.StatusCode, page)
+		}
+		v, _ := e.desk.Improvement(ctx, desk.System, proposed)
+		if got := v.Register.TargetDate; date == "" && !got.IsZero() || date != "" && got.Format(time.DateOnly) != date {
+			t.Errorf("target date %q saved as %v", date, got)
+		}
+	}
+
 	// Carol is in no team of it, neither its owner nor who raised it.
 	c := newBrowser(t, e)
 	c.signIn("carol", "carol@example.org")
