@@ -527,12 +527,7 @@ func simBound(cal *simCalibration, ms ...*sim.Model) error {
 func meanArrivals(m *sim.Model) float64 {
 	sum := 0.0
 	for _, c := range m.Work {
-		switch a := c.Arrivals; a.Kind {
-		case sim.ArrivalPoisson:
-			sum += a.Rate
-		case sim.ArrivalProfile:
-			sum += sim.Mean(a.Profile)
-		}
+		sum += sim.MeanArrivalRate(c.Arrivals)
 	}
 	return sum
 }
@@ -542,15 +537,11 @@ func simCalibrate(l *eventlog.Log, stream *svcflow.ValueStream, m *sim.Model) *s
 	cal := &simCalibration{Note: m.Note, Items: l.Cases()}
 	resolved := slices.Index(l.Strings, eventlog.ActivityResolved)
 	var ttr []float64
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
 	for c := range l.Cases() {
 		from, to := l.Case(c)
 		for k := from; k < to; k++ {
-			if cal.From.IsZero() || l.Time[k] < cal.From.UnixNano() {
-				cal.From = time.Unix(0, l.Time[k]).UTC()
-			}
-			if l.Time[k] > cal.To.UnixNano() {
-				cal.To = time.Unix(0, l.Time[k]).UTC()
-			}
+			first, last = min(first, l.Time[k]), max(last, l.Time[k])
 		}
 		for k := from; k < to; k++ {
 			if resolved > 0 && l.Activity[k] == uint32(resolved) {
@@ -558,6 +549,9 @@ func simCalibrate(l *eventlog.Log, stream *svcflow.ValueStream, m *sim.Model) *s
 				break
 			}
 		}
+	}
+	if first <= last {
+		cal.From, cal.To = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 	}
 	cal.Resolved = len(ttr)
 	if len(ttr) > 0 {

@@ -565,7 +565,7 @@ func changeArrivals(m *Model, c Change) *ChangeError {
 				a.Rate = c.Rate
 				continue
 			}
-			mean := meanArrivalRate(*a)
+			mean := MeanArrivalRate(*a)
 			if !(mean > 0) {
 				return changeErr("rate", "give a factor instead", "the arrivals of work class %q have no finite mean rate to set", m.Work[ci].ID)
 			}
@@ -591,9 +591,9 @@ func changeArrivals(m *Model, c Change) *ChangeError {
 	return nil
 }
 
-// meanArrivalRate is the long-run arrival rate per second of a; 0 when it
+// MeanArrivalRate is the long-run arrival rate per second of a; 0 when it
 // has none (Pareto inter-arrival times with shape ≤ 1 have no mean).
-func meanArrivalRate(a Arrivals) float64 {
+func MeanArrivalRate(a Arrivals) float64 {
 	switch a.Kind {
 	case ArrivalPoisson:
 		return a.Rate
