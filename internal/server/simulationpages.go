@@ -522,8 +522,8 @@ func simBound(cal *simCalibration, ms ...*sim.Model) error {
 	return nil
 }
 
-// meanArrivals is a model's mean arrival rate per second, of the kinds a
-// calibration fits.
+// meanArrivals is a model's mean arrival rate per second, over all its
+// classes of work.
 func meanArrivals(m *sim.Model) float64 {
 	sum := 0.0
 	for _, c := range m.Work {
