@@ -375,8 +375,6 @@ func (s *Server) commentSubmit(w http.ResponseWriter, r *http.Request, p *svcflo
 	return nil
 }
 
-// solvedSubmit records that a suggested article solved the requester's
-// need: a deflection, with no work item (SPEC §3).
 // suggestionsPart lists the published articles that may answer what a
 // requester is typing, for the portal's script to show under the form.
 // Nothing is recorded: a suggestion session starts when they mark one as
@@ -400,6 +398,8 @@ func (s *Server) suggestionsPart(w http.ResponseWriter, r *http.Request, p *svcf
 	return renderPart(w, "suggestions", pageData{CSRF: sess.CSRF, View: v})
 }
 
+// solvedSubmit records that a suggested article solved the requester's
+// need: a deflection, with no work item (SPEC §3).
 func (s *Server) solvedSubmit(w http.ResponseWriter, r *http.Request, p *svcflow.Person, sess desk.Session) error {
 	if err := checkForm(w, r, sess); err != nil {
 		return err
