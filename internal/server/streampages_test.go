@@ -1,12 +1,17 @@
 package server
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcflow/svcflow/internal/auth"
 )
 
 // liveCount reads a step's count ("queue" or "in-progress") from the live
@@ -159,5 +164,60 @@ func TestSLACountdown(t *testing.T) {
 	}
 	if text, state := slaCountdown(time.Time{}, now); text != "" || state != "" {
 		t.Errorf("no SLA: %q %q", text, state)
+	}
+}
+
+// TestSecureCookies: behind an https public URL (SecureCookies), signing in
+// on the page sets a Secure, HttpOnly, SameSite session cookie under the
+// __Host- prefix, and the sign-in form's own token cookie is Secure too.
+func TestSecureCookies(t *testing.T) {
+	e := newTestEnv(t)
+	srv, err := New(Options{Desk: e.desk, SecureCookies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetReady()
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	hash, err := auth.HashPassword("a secure password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.desk.SetPassword(context.Background(), nil, "ursula", hash); err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(hs.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var login *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == loginCookie {
+			login = ck
+		}
+	}
+	if login == nil || !login.Secure || !login.HttpOnly || login.SameSite != http.SameSiteStrictMode {
+		t.Errorf("sign-in form cookie %+v: want Secure, HttpOnly, SameSite=Strict", login)
+	}
+	form := url.Values{"email": {"ursula@example.org"}, "password": {"a secure password"}, "csrf_token": {csrf(t, string(page))}}
+	req, _ := http.NewRequest("POST", hs.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: loginCookie, Value: login.Value})
+	res, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var session *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-svcflow_session" {
+			session = ck
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" {
+		t.Errorf("sign in: %d, session cookie %+v; want __Host-svcflow_session, Secure, HttpOnly, SameSite=Lax, Path=/", res.StatusCode, session)
 	}
 }
