@@ -51,12 +51,12 @@ type streamListRow struct {
 
 // liveStepRow is one step of a live map, as the table under it shows.
 type liveStepRow struct {
-	ID, Name, Team         string
-	Queue, InProgress      int
-	WIPLimit               int
-	Full, Bottleneck       bool
-	Wait, Cycle            string // medians over the live window, "" unknown
-	Breached, AtRisk, Done int    // SLA state of the items at the step; Done: visits ended in the window
+	ID, Name, Team    string
+	Queue, InProgress int
+	WIPLimit          int
+	Full, Bottleneck  bool
+	Wait, Cycle       string // medians over the live window, "" unknown
+	Breached, AtRisk  int    // SLA state of the items at the step
 }
 
 // streamView is the data of the stream pages.
@@ -77,7 +77,6 @@ type streamView struct {
 	// The observed-flow page.
 	Conformance *flow.Conformance
 	Deviations  []string
-	Cases       int
 }
 
 type stepTemplate struct {
@@ -234,7 +233,6 @@ func (s *Server) liveSteps(ctx context.Context, st *svcflow.ValueStream, now tim
 			if row == nil {
 				continue
 			}
-			row.Done = sm.Departures
 			if sm.Wait != nil && sm.Wait.P50 != nil {
 				row.Wait = report.Duration(*sm.Wait.P50)
 			}
