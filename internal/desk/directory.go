@@ -36,6 +36,39 @@ func checkID(field, id string) error {
 // SavePerson creates or updates a person (admins only; nil actor is the
 // system, for set-up and imports).
 func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow.Person, pre ...Precondition) error {
+	if err := d.checkPerson(actor, p); err != nil {
+		return err
+	}
+	ev := d.configEvent(actor, EventPersonSaved, p.ID)
+	err := d.putConfig(ctx, ConfigPerson, p.ID, p, pre, ev, func() error { return d.store.PutPerson(ctx, p, ev) })
+	return emailTaken(p, err)
+}
+
+// SavePersonWithPassword saves a person and sets their password (a hash
+// the caller computed) in one transaction, so that a person is never left
+// saved without the password they were given. It also ends their browser
+// sessions, as SetPassword does.
+func (d *Desk) SavePersonWithPassword(ctx context.Context, actor *svcflow.Person, p *svcflow.Person, hash string, pre ...Precondition) error {
+	if err := d.checkPerson(actor, p); err != nil {
+		return err
+	}
+	accepts := func([]byte) bool { return true }
+	if len(pre) > 0 {
+		accepts = pre[0].accepts
+	}
+	err := d.store.PutPersonWithPassword(ctx, p, hash, accepts,
+		[2]svcflow.Event{d.configEvent(actor, EventPersonSaved, p.ID), d.configEvent(actor, EventPasswordSet, p.ID)})
+	if errors.Is(err, ErrChanged) {
+		if pre[0].New {
+			return svcflow.FieldErrorf("id", "%s exists already", p.ID)
+		}
+		return &svcflow.Error{Code: svcflow.ErrConflict, Field: "If-Match", Message: p.ID + " changed meanwhile; reload it"}
+	}
+	return emailTaken(p, err)
+}
+
+// checkPerson checks a person about to be saved, and dates a new one.
+func (d *Desk) checkPerson(actor *svcflow.Person, p *svcflow.Person) error {
 	if actor != nil {
 		if err := admin(actor); err != nil {
 			return err
@@ -57,8 +90,11 @@ func (d *Desk) SavePerson(ctx context.Context, actor *svcflow.Person, p *svcflow
 	if p.Created.IsZero() {
 		p.Created = d.now()
 	}
-	ev := d.configEvent(actor, EventPersonSaved, p.ID)
-	err = d.putConfig(ctx, ConfigPerson, p.ID, p, pre, ev, func() error { return d.store.PutPerson(ctx, p, ev) })
+	return nil
+}
+
+// emailTaken names the email of a save the store refused for a clash.
+func emailTaken(p *svcflow.Person, err error) error {
 	if errors.Is(err, ErrConflict) {
 		return svcflow.FieldErrorf("email", "%s is already used by another person", p.Email)
 	}

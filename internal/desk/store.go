@@ -270,6 +270,10 @@ type IdempotentRecord struct {
 // Credentials stores passwords, tokens, sessions and idempotency keys.
 // SetPassword and PutToken write a configuration event (never the secret).
 type Credentials interface {
+	// PutPersonWithPassword saves a person (when accepts takes the one
+	// stored now, else ErrChanged) and their password hash, ending their
+	// browser sessions, in one transaction with both events.
+	PutPersonWithPassword(ctx context.Context, p *svcflow.Person, hash string, accepts func(stored []byte) bool, events [2]svcflow.Event) error
 	// SetPassword also ends the person's browser sessions, in the same
 	// transaction.
 	SetPassword(ctx context.Context, person, hash string, event svcflow.Event) error

@@ -15,15 +15,35 @@ import (
 
 // SetPassword stores a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.Event) error {
+	return s.tx(ctx, func(tx pgx.Tx) error { return setPasswordTx(ctx, tx, person, hash, e) })
+}
+
+func setPasswordTx(ctx context.Context, tx pgx.Tx, person, hash string, e svcflow.Event) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO passwords (person, hash) VALUES ($1, $2)
+		ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
+		return fmt.Errorf("set password of %s: %w", person, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE person = $1`, person); err != nil {
+		return fmt.Errorf("end the sessions of %s: %w", person, err)
+	}
+	return appendConfigEvent(ctx, tx, e)
+}
+
+// PutPersonWithPassword saves a person and their password in one
+// transaction, under the same lock as PutConfigIf.
+func (s *Store) PutPersonWithPassword(ctx context.Context, p *svcflow.Person, hash string, accepts func([]byte) bool, events [2]svcflow.Event) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO passwords (person, hash) VALUES ($1, $2)
-			ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
-			return fmt.Errorf("set password of %s: %w", person, err)
+		cur, err := lockedConfig(ctx, tx, desk.ConfigPerson, p.ID)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE person = $1`, person); err != nil {
-			return fmt.Errorf("end the sessions of %s: %w", person, err)
+		if !accepts(cur) {
+			return desk.ErrChanged
 		}
-		return appendConfigEvent(ctx, tx, e)
+		if err := putPersonTx(ctx, tx, p, events[0]); err != nil {
+			return err
+		}
+		return setPasswordTx(ctx, tx, p.ID, hash, events[1])
 	})
 }
 

@@ -55,6 +55,27 @@ var configTables = map[desk.ConfigKind][2]string{
 	desk.ConfigService: {"services", "data"}, desk.ConfigSLAPolicy: {"sla_policies", "data"}, desk.ConfigRule: {"rules", "definition"},
 }
 
+// lockedConfig takes the transaction lock on a configuration object's name
+// and reads its JSON (nil when there is none).
+func lockedConfig(ctx context.Context, tx pgx.Tx, kind desk.ConfigKind, id string) ([]byte, error) {
+	where, ok := configTables[kind]
+	if !ok {
+		return nil, fmt.Errorf("save %s %s: unknown kind of configuration", kind, id)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "config:"+where[0]+":"+id); err != nil {
+		return nil, fmt.Errorf("lock %s %s: %w", kind, id, err)
+	}
+	var stored *string
+	err := tx.QueryRow(ctx, `SELECT `+where[1]+`::text FROM `+where[0]+` WHERE id = $1`, id).Scan(&stored)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("load %s %s: %w", kind, id, err)
+	}
+	if stored == nil {
+		return nil, nil
+	}
+	return []byte(*stored), nil
+}
+
 // PutConfigIf saves a configuration object when accepts takes the one
 // stored now. A transaction lock on the object's name serialises the
 // conditional saves of one object across instances, also while it does
@@ -69,17 +90,9 @@ func (s *Store) PutConfigIf(ctx context.Context, kind desk.ConfigKind, id string
 		return fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "config:"+where[0]+":"+id); err != nil {
-			return fmt.Errorf("lock %s %s: %w", kind, id, err)
-		}
-		var stored *string
-		err := tx.QueryRow(ctx, `SELECT `+where[1]+`::text FROM `+where[0]+` WHERE id = $1`, id).Scan(&stored)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("load %s %s: %w", kind, id, err)
-		}
-		var cur []byte
-		if stored != nil {
-			cur = []byte(*stored)
+		cur, err := lockedConfig(ctx, tx, kind, id)
+		if err != nil {
+			return err
 		}
 		if !accepts(cur) {
 			return desk.ErrChanged

@@ -423,9 +423,11 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request, p *svcflow.P
 		return err
 	}
 	if len(errs) == 0 {
-		err := s.desk.SavePerson(r.Context(), p, x, pre)
-		if err == nil && hash != "" {
-			err = s.desk.SetPassword(r.Context(), p, x.ID, hash)
+		var err error
+		if hash != "" {
+			err = s.desk.SavePersonWithPassword(r.Context(), p, x, hash, pre)
+		} else {
+			err = s.desk.SavePerson(r.Context(), p, x, pre)
 		}
 		if err == nil {
 			seeOther(w, r, "/admin/people", x.ID)

@@ -68,17 +68,18 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.desk.Store().Person(r.Context(), in.ID); err == nil {
 		return newProblem("conflict", "person "+in.ID+" exists already", fieldError{"id", "taken"})
 	}
-	if err := s.desk.SavePerson(r.Context(), personOf(r), p); err != nil {
-		return err
-	}
+	// The password is checked before anything is saved, and saved with the
+	// person: a bad one leaves no person behind without it.
+	save := func() error { return s.desk.SavePerson(r.Context(), personOf(r), p) }
 	if in.Password != "" {
 		hash, err := auth.HashPassword(in.Password)
 		if err != nil {
 			return newProblem("invalid", "password: "+err.Error(), fieldError{"password", err.Error()})
 		}
-		if err := s.desk.SetPassword(r.Context(), personOf(r), p.ID, hash); err != nil {
-			return err
-		}
+		save = func() error { return s.desk.SavePersonWithPassword(r.Context(), personOf(r), p, hash) }
+	}
+	if err := save(); err != nil {
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/people/"+p.ID)
 	return writeJSON(w, http.StatusCreated, viewPerson(p))

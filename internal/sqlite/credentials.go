@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,15 +14,40 @@ import (
 
 // SetPassword stores a person's password hash.
 func (s *Store) SetPassword(ctx context.Context, person, hash string, e svcflow.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.setPasswordTx(ctx, tx, person, hash, e) })
+}
+
+func (s *Store) setPasswordTx(ctx context.Context, tx *sql.Tx, person, hash string, e svcflow.Event) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO passwords (person, hash) VALUES (?, ?)
+		ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
+		return fmt.Errorf("set password of %s: %w", person, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person = ?`, person); err != nil {
+		return fmt.Errorf("end the sessions of %s: %w", person, err)
+	}
+	return s.appendConfigEvent(ctx, tx, e)
+}
+
+// PutPersonWithPassword saves a person and their password in one
+// transaction.
+func (s *Store) PutPersonWithPassword(ctx context.Context, p *svcflow.Person, hash string, accepts func([]byte) bool, events [2]svcflow.Event) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO passwords (person, hash) VALUES (?, ?)
-			ON CONFLICT (person) DO UPDATE SET hash = excluded.hash`, person, hash); err != nil {
-			return fmt.Errorf("set password of %s: %w", person, err)
+		var stored []byte
+		err := tx.QueryRowContext(ctx, `SELECT data FROM people WHERE id = ?`, p.ID).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load person %s: %w", p.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE person = ?`, person); err != nil {
-			return fmt.Errorf("end the sessions of %s: %w", person, err)
+		if !accepts(stored) {
+			return desk.ErrChanged
 		}
-		return s.appendConfigEvent(ctx, tx, e)
+		if err := s.putPersonTx(ctx, tx, p, data, events[0]); err != nil {
+			return err
+		}
+		return s.setPasswordTx(ctx, tx, p.ID, hash, events[1])
 	})
 }
 

@@ -111,3 +111,40 @@ func storedTeam(t *testing.T, s desk.Store, id string) *svcflow.Team {
 	t.Fatalf("no team %s", id)
 	return nil
 }
+
+// testPersonWithPassword: a person and their password are saved in one
+// transaction: both or neither, and a clash of emails leaves neither.
+func testPersonWithPassword(t *testing.T, s desk.Store) {
+	f := newFixture(t, s)
+	ctx := context.Background()
+	nina := &svcflow.Person{ID: "nina", Name: "Nina New", Email: "nina@example.org", Role: svcflow.RoleAgent}
+	if err := f.desk.SavePersonWithPassword(ctx, f.admin, nina, "nina's hash", desk.Precondition{New: true}); err != nil {
+		t.Fatal(err)
+	}
+	if p, h, err := f.desk.Login(ctx, "nina@example.org"); err != nil || p.ID != "nina" || h != "nina's hash" {
+		t.Errorf("login of the new person: %v %q %v", p, h, err)
+	}
+	clash := &svcflow.Person{ID: "otto", Name: "Otto", Email: "nina@example.org", Role: svcflow.RoleAgent}
+	if err := f.desk.SavePersonWithPassword(ctx, f.admin, clash, "otto's hash", desk.Precondition{New: true}); svcflow.ErrorCodeOf(err) != svcflow.ErrInvalid {
+		t.Errorf("a person with a taken email: %v, want invalid", err)
+	}
+	if _, err := s.Person(ctx, "otto"); err == nil {
+		t.Error("the refused person was saved")
+	}
+	if _, err := s.PasswordHash(ctx, "otto"); err == nil {
+		t.Error("the refused person's password was saved")
+	}
+	stale := *nina
+	renamed := *nina
+	renamed.Name = "Nina Renamed"
+	if err := f.desk.SavePerson(ctx, f.admin, &renamed); err != nil {
+		t.Fatal(err)
+	}
+	late := stale
+	if err := f.desk.SavePersonWithPassword(ctx, f.admin, &late, "a late hash", desk.Precondition{Prev: &stale}); svcflow.ErrorCodeOf(err) != svcflow.ErrConflict {
+		t.Errorf("a stale edit with a password: %v, want a conflict", err)
+	}
+	if h, _ := s.PasswordHash(ctx, "nina"); h != "nina's hash" {
+		t.Errorf("a refused edit changed the password to %q", h)
+	}
+}

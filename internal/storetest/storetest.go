@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Erase", testErase},
 		{"PasswordEndsSessions", testPasswordEndsSessions},
 		{"ConfigPreconditions", testConfigPreconditions},
+		{"PersonWithPassword", testPersonWithPassword},
 		{"SLAMarks", testSLAMarks},
 		{"CalendarsAndPolicies", testCalendarsAndPolicies},
 		{"IdempotencyKeys", testIdempotencyKeys},
