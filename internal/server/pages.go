@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -279,7 +280,11 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	items, contents, err := s.visibleItems(r, p, desk.ItemFilter{Limit: 20})
+	f := desk.ItemFilter{Limit: homePageSize}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64); err == nil && n > 0 {
+		f.Before = n
+	}
+	items, contents, err := s.visibleItems(r, p, f)
 	if err != nil {
 		return err
 	}
@@ -298,8 +303,17 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Items = append(d.Items, row)
 	}
+	if len(items) == f.Limit {
+		d.View = homeView{Older: "/?before=" + strconv.FormatInt(itemNumber(items[len(items)-1].ID), 10)}
+	}
 	return render(w, http.StatusOK, "home", d)
 }
+
+// homePageSize is how many items home lists at a time, newest first.
+const homePageSize = 25
+
+// homeView is home's own data: the link to the next, older page.
+type homeView struct{ Older string }
 
 // visibleItems lists the items the person may see, with their text.
 func (s *Server) visibleItems(r *http.Request, p *svcflow.Person, f desk.ItemFilter) ([]*svcflow.WorkItem, map[string]desk.Content, error) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -219,5 +220,28 @@ func TestSecureCookies(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" {
 		t.Errorf("sign in: %d, session cookie %+v; want __Host-svcflow_session, Secure, HttpOnly, SameSite=Lax, Path=/", res.StatusCode, session)
+	}
+}
+
+// TestHomePages: home lists a requester's items 25 at a time, newest
+// first, with a link to the older ones, which lists the rest.
+func TestHomePages(t *testing.T) {
+	e := newTestEnv(t)
+	for i := range 30 {
+		e.open("ursula", map[string]any{"kind": "incident", "title": fmt.Sprintf("Problem number %02d", i)})
+	}
+	b := newBrowser(t, e)
+	b.signIn("ursula", "ursula@example.org")
+	_, page := b.do("GET", "/", nil)
+	if n := strings.Count(page, `<tr><td><a href="/items/`); n != 25 || !strings.Contains(page, "Problem number 29") || strings.Contains(page, "Problem number 04<") {
+		t.Errorf("the first page lists %d items:\n%s", n, page)
+	}
+	m := regexp.MustCompile(`<a href="(/\?before=\d+)">Older items</a>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no link to older items:\n%s", page)
+	}
+	_, page = b.do("GET", m[1], nil)
+	if n := strings.Count(page, `<tr><td><a href="/items/`); n != 5 || !strings.Contains(page, "Problem number 00") || strings.Contains(page, "Older items") {
+		t.Errorf("the second page lists %d items:\n%s", n, page)
 	}
 }
