@@ -390,7 +390,7 @@ func (r *run) caseTimes() {
 				}
 			}
 		case r.resolvedAct != nil:
-			open = true
+			open = !slices.Contains(r.opt.EndedActivities, l.Strings[l.Activity[to-1]])
 		}
 		if r.open != nil {
 			r.open[c] = open

@@ -65,6 +65,10 @@ type Options struct {
 	// ValueActivities mark when an item reached value (svcflow's "value");
 	// with them the report gives stream_lead_time.
 	ValueActivities []string
+	// EndedActivities end a case that was never resolved (svcflow's
+	// "cancelled"): when one is a case's last event, it is not open, so it
+	// leaves the backlog.
+	EndedActivities []string
 	// ScoreAttr names the event attribute holding satisfaction scores
 	// (1-5); "" means "score" when the log has it.
 	ScoreAttr string
@@ -201,6 +205,7 @@ func LiveOptions(asOf int64) Options {
 		ResolvedActivities: []string{eventlog.ActivityResolved},
 		ResolvedOptional:   true,
 		ValueActivities:    []string{eventlog.ActivityValue},
+		EndedActivities:    []string{eventlog.ActivityCancelled},
 		AsOf:               asOf,
 	}
 }

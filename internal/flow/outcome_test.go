@@ -130,3 +130,33 @@ func TestSatisfactionResponseRateOfThoseAsked(t *testing.T) {
 		t.Errorf("satisfaction %+v, want 1 response of 2 asked", s)
 	}
 }
+
+// A cancelled item is no longer open: it leaves the backlog and breaches
+// no SLA while it sits there; an item still in progress stays in it.
+func TestCancelledItemsLeaveTheBacklog(t *testing.T) {
+	x := eventlog.NewItemLog()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, last := range []svcflow.Status{svcflow.StatusCancelled, svcflow.StatusInProgress} {
+		id := fmt.Sprintf("INC-%d", 1001+i)
+		x.Add(svcflow.Event{Item: id, Version: 1, Time: t0, Type: svcflow.EventCreated,
+			Data: svcflow.EventData{Kind: svcflow.KindIncident, Stream: "restore"}})
+		x.Add(svcflow.Event{Item: id, Version: 2, Time: t0.Add(time.Hour), Type: svcflow.EventStatusChanged, After: string(last)})
+	}
+	l := x.Build()
+	opt := LiveOptions(t0.Add(72 * time.Hour).UnixNano())
+	m, err := Measure(l, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Outcome.Backlog; b == nil || b.Open != 1 {
+		t.Errorf("backlog %+v, want the one item in progress", b)
+	}
+	opt.EndedActivities = nil
+	m, err = Measure(l, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Outcome.Backlog; b == nil || b.Open != 2 {
+		t.Errorf("without ended activities the backlog is %+v, want both items", b)
+	}
+}
