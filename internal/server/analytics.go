@@ -81,36 +81,43 @@ func (s *Server) analyticsLog(r *http.Request, q analyticsRequest) (*eventlog.Lo
 
 // analyze runs every analysis of the selected items, as of now.
 func (s *Server) analyze(r *http.Request) (*flow.Analysis, error) {
+	a, _, _, err := s.analysis(r)
+	return a, err
+}
+
+// analysis is analyze with the query it parsed and the log it analysed,
+// for views that compute more from the same snapshot.
+func (s *Server) analysis(r *http.Request) (*flow.Analysis, *eventlog.Log, analyticsRequest, error) {
 	q, err := parseAnalytics(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, q, err
 	}
 	opt := flow.AnalyzeOptions{Options: flow.LiveOptions(s.desk.Now().UnixNano())}
 	opt.Window = q.window
 	if q.stream != "" {
 		all, err := s.streams(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, q, err
 		}
 		i := slices.IndexFunc(all, func(st *svcflow.ValueStream) bool { return st.ID == q.stream })
 		if i < 0 {
-			return nil, newProblem("invalid", "stream: no value stream "+q.stream, fieldError{"stream", "no such value stream"})
+			return nil, nil, q, newProblem("invalid", "stream: no value stream "+q.stream, fieldError{"stream", "no such value stream"})
 		}
 		opt.Stream = all[i]
 	}
 	l, err := s.analyticsLog(r, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, q, err
 	}
 	opt.ConformLog = l.Finished()
 	var a *flow.Analysis
 	if l.Events() == 0 {
 		a = flow.Empty(opt)
 	} else if a, err = flow.Analyze(l, opt); err != nil {
-		return nil, err
+		return nil, nil, q, err
 	}
 	a.Source = &flow.Source{Name: "store", Format: "store", Warnings: []string{}}
-	return a, nil
+	return a, l, q, nil
 }
 
 func (s *Server) analyticsFlow(w http.ResponseWriter, r *http.Request) error {

@@ -358,15 +358,8 @@ type dashData struct {
 const dashMaxWindows = 370
 
 func (s *Server) dashData(r *http.Request) (*dashData, error) {
-	q, err := parseAnalytics(r)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.analyze(r)
-	if err != nil {
-		return nil, err
-	}
-	l, err := s.analyticsLog(r, q)
+	// One snapshot of the log for every chart, so that they agree.
+	a, l, q, err := s.analysis(r)
 	if err != nil {
 		return nil, err
 	}
