@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -532,15 +533,18 @@ func (d *dashData) computeSLA() ([]*slaBrief, error) {
 	logSeq := d.s.logs.seq
 	d.s.logs.mu.Unlock()
 
+	// The cache is locked while it is brought up to date and read, not
+	// while the items that changed are computed: other requests need not
+	// wait for this one's reads.
 	c := &d.s.dash
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.items == nil || c.key != string(key) {
 		c.key, c.seq, c.items = string(key), logSeq, map[string]slaEntry{}
 	}
 	for c.seq < logSeq {
 		evs, err := d.s.desk.Events(ctx, personOf(d.r), c.seq, 1000)
 		if err != nil {
+			c.mu.Unlock()
 			return nil, err
 		}
 		if len(evs) == 0 {
@@ -565,6 +569,9 @@ func (d *dashData) computeSLA() ([]*slaBrief, error) {
 		}
 		out[k] = en.brief
 	}
+	seen := c.seq
+	c.mu.Unlock()
+	fresh := map[string]slaEntry{}
 	const chunk = 200
 	for from := 0; from < len(todo); from += chunk {
 		part := todo[from:min(from+chunk, len(todo))]
@@ -590,10 +597,17 @@ func (d *dashData) computeSLA() ([]*slaBrief, error) {
 					}
 				}
 			}
-			c.items[w.ID] = en
+			fresh[w.ID] = en
 			out[k] = en.brief
 		}
 	}
+	// Kept only if no request has read newer events meanwhile, which may
+	// have made some of these stale.
+	c.mu.Lock()
+	if c.key == string(key) && c.seq == seen {
+		maps.Copy(c.items, fresh)
+	}
+	c.mu.Unlock()
 	return out, nil
 }
 
