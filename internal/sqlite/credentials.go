@@ -36,10 +36,9 @@ func (s *Store) PutPersonWithPassword(ctx context.Context, p *svcflow.Person, ha
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var stored []byte
-		err := tx.QueryRowContext(ctx, `SELECT data FROM people WHERE id = ?`, p.ID).Scan(&stored)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("load person %s: %w", p.ID, err)
+		stored, err := storedConfig(ctx, tx, desk.ConfigPerson, p.ID)
+		if err != nil {
+			return err
 		}
 		if !accepts(stored) {
 			return desk.ErrChanged

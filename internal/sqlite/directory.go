@@ -44,6 +44,24 @@ var configTables = map[desk.ConfigKind][2]string{
 	desk.ConfigService: {"services", "data"}, desk.ConfigSLAPolicy: {"sla_policies", "data"}, desk.ConfigRule: {"rules", "definition"},
 }
 
+// storedConfig reads a configuration object's JSON inside tx (nil when
+// there is none).
+func storedConfig(ctx context.Context, tx *sql.Tx, kind desk.ConfigKind, id string) ([]byte, error) {
+	where, ok := configTables[kind]
+	if !ok {
+		return nil, fmt.Errorf("save %s %s: unknown kind of configuration", kind, id)
+	}
+	var stored []byte
+	err := tx.QueryRowContext(ctx, `SELECT `+where[1]+` FROM `+where[0]+` WHERE id = ?`, id).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", kind, id, err)
+	}
+	return stored, nil
+}
+
 // PutConfigIf saves a configuration object when accepts takes the one
 // stored now; the store's single writer makes the look and the save one
 // step.
@@ -57,10 +75,9 @@ func (s *Store) PutConfigIf(ctx context.Context, kind desk.ConfigKind, id string
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var stored []byte
-		err := tx.QueryRowContext(ctx, `SELECT `+where[1]+` FROM `+where[0]+` WHERE id = ?`, id).Scan(&stored)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("load %s %s: %w", kind, id, err)
+		stored, err := storedConfig(ctx, tx, kind, id)
+		if err != nil {
+			return err
 		}
 		if !accepts(stored) {
 			return desk.ErrChanged
