@@ -63,7 +63,7 @@ func seedDemo(ctx context.Context, e *env, d *desk.Desk, clock *demo.Clock, seed
 }
 
 func printDemoCredentials(e *env, url string) {
-	fmt.Fprintf(e.stdout, "Demo sign-in (POST %sapi/v1/sessions with email and password; demo only):\n", url)
+	fmt.Fprintf(e.stdout, "Open %s and sign in with one of these (demo only; the API takes them at POST %sapi/v1/sessions):\n", url, url)
 	for _, c := range demo.Credentials() {
 		fmt.Fprintf(e.stdout, "  %-10s %-32s %s\n", c.Role, c.Email, c.Password)
 	}
