@@ -340,7 +340,7 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 			bad("expected at least ID | LABEL | TYPE, got %d part(s)", len(parts))
 			continue
 		}
-		f := svcflow.FormField{ID: parts[0], Label: unescape(parts[1]), Type: strings.ToLower(parts[2])}
+		f := svcflow.FormField{ID: parts[0], Label: strings.TrimSpace(unescape(parts[1])), Type: strings.ToLower(parts[2])}
 		ok := true
 		if f.Label == "" {
 			bad("the question %q has no label", f.ID)
@@ -357,8 +357,10 @@ func parseQuestions(text string) ([]svcflow.FormField, []int, []sourceProblem) {
 				f.Required = true
 			case strings.HasPrefix(lower, "choices:") || strings.HasPrefix(lower, "choices="):
 				for _, c := range splitUnescaped(opt[len("choices:"):], ',') {
-					if c = strings.TrimSpace(c); c != "" {
-						f.Choices = append(f.Choices, unescape(c))
+					// Spaces around a label or choice are never part of it,
+					// escaped or not.
+					if c = strings.TrimSpace(unescape(c)); c != "" {
+						f.Choices = append(f.Choices, c)
 					}
 				}
 			case maxOption.MatchString(lower):
